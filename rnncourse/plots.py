@@ -1,0 +1,74 @@
+"""Plots and progress bars used by every assignment."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Iterable, Sequence
+
+import numpy as np
+
+
+def grading() -> bool:
+    """True while nbgrader executes the notebook (``validate`` or ``autograde``)."""
+    return bool(os.environ.get("NBGRADER_EXECUTION"))
+
+
+def progress(iterable: Iterable | None = None, total: int | None = None, desc: str = "training", **kwargs):
+    """A tqdm progress bar: a widget in JupyterLab, text on stdout elsewhere.
+
+    It never writes to stderr (nbgrader zeroes a test cell that does), and it is silent
+    while nbgrader grades.
+    """
+    if grading():
+        from tqdm import tqdm
+        return tqdm(iterable, total=total, desc=desc, disable=True, **kwargs)
+    try:
+        from tqdm.auto import tqdm
+        return tqdm(iterable, total=total, desc=desc, file=sys.stdout, **kwargs)
+    except Exception:  # no widget support: plain text bar on stdout
+        from tqdm.std import tqdm
+        return tqdm(iterable, total=total, desc=desc, file=sys.stdout, **kwargs)
+
+
+def smooth(values: Sequence[float], weight: float = 0.9) -> np.ndarray:
+    """Exponential moving average, the smoothing used for noisy minibatch losses."""
+    out, running = [], None
+    for v in values:
+        running = v if running is None else weight * running + (1 - weight) * v
+        out.append(running)
+    return np.asarray(out)
+
+
+def plot_losses(losses: Sequence[float], title: str = "training loss", val_losses: dict | None = None,
+                ylabel: str = "NLL (nats / character)", ax=None):
+    """Raw and smoothed minibatch losses, optionally with validation points ``{step: loss}``."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.5))
+    steps = np.arange(1, len(losses) + 1)
+    ax.plot(steps, losses, alpha=0.3, label="minibatch")
+    ax.plot(steps, smooth(losses), label="smoothed")
+    if val_losses:
+        ax.plot(list(val_losses), list(val_losses.values()), "o-", label="validation")
+    ax.set_xlabel("step")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    plt.show()
+    return ax
+
+
+def plot_length_histogram(names: Sequence[str], title: str = "name lengths", ax=None):
+    """Histogram of item lengths, to choose a maximum length and to see what the model must learn."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3))
+    lengths = np.array([len(n) for n in names])
+    ax.hist(lengths, bins=np.arange(lengths.min(), lengths.max() + 2) - 0.5, edgecolor="white")
+    ax.set_xlabel("characters")
+    ax.set_ylabel("count")
+    ax.set_title(f"{title} (mean {lengths.mean():.1f}, max {lengths.max()})")
+    plt.show()
+    return ax
