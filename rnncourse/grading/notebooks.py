@@ -14,12 +14,22 @@ BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
 
+def notebook_name(assignment: str) -> str:
+    """The notebook file of an assignment (settings.ASSIGNMENTS, or the one notebook in its source folder)."""
+    if assignment in ASSIGNMENTS:
+        return ASSIGNMENTS[assignment]
+    found = sorted(p.name for p in (ROOT / "source" / assignment).glob("*.ipynb"))
+    if len(found) != 1:
+        raise ValueError(f"source/{assignment}/ should hold exactly one notebook, found {found}")
+    return found[0]
+
+
 def source_path(assignment: str) -> Path:
-    return ROOT / "source" / assignment / ASSIGNMENTS[assignment]
+    return ROOT / "source" / assignment / notebook_name(assignment)
 
 
 def release_path(assignment: str) -> Path:
-    return ROOT / "release" / assignment / ASSIGNMENTS[assignment]
+    return ROOT / "release" / assignment / notebook_name(assignment)
 
 
 def read(path: Path) -> nbformat.NotebookNode:
