@@ -1,0 +1,270 @@
+"""Mistake catalog and alternative solutions for a1_numpy_rnn.
+
+Each Mistake must lose points in its own exercise and nowhere else; each Alternative must keep
+full marks. tests/test_catalogs.py checks both with the fast harness, and a few through nbgrader.
+"""
+
+from rnncourse.grading.catalog import Alternative, Mistake
+
+MISTAKES = [
+    # build_vocabulary
+    Mistake("end_last", "build_vocabulary", (("[END] + chars", "chars + [END]"),), why="END appended last instead of id 0"),
+    Mistake("unsorted", "build_vocabulary", (('sorted(set("".join(names)))', 'list(dict.fromkeys("".join(names)))'),),
+            why="characters in order of appearance, not sorted"),
+    Mistake("no_end_token", "build_vocabulary", (("[END] + chars", "chars"),), why="forgot the end token"),
+    Mistake("lowercased", "build_vocabulary", (('set("".join(names))', 'set("".join(names).lower())'),),
+            why="lowercased the characters"),
+    # initialize_parameters
+    Mistake("seed_ignored", "initialize_parameters", (("default_rng(seed)", "default_rng()"),), why="unseeded generator"),
+    Mistake("unscaled", "initialize_parameters", (("(n_a, n_x)) / np.sqrt(n_x)", "(n_a, n_x))"),), why="Wax not scaled"),
+    Mistake("wrong_fan_in", "initialize_parameters", (("(n_a, n_x)) / np.sqrt(n_x)", "(n_a, n_x)) / np.sqrt(n_a)"),),
+            why="Wax scaled by the wrong fan-in"),
+    Mistake("flat_bias", "initialize_parameters", (('"ba": np.zeros((n_a, 1))', '"ba": np.zeros(n_a)'),), why="ba of shape (n_a,)"),
+    # softmax
+    Mistake("wrong_axis", "softmax", code="def softmax(z):\n    e = np.exp(z - z.max(axis=1, keepdims=True))\n    return e / e.sum(axis=1, keepdims=True)\n",
+            why="normalised rows instead of columns"),
+    Mistake("no_shift", "softmax", (("np.exp(z - z.max(axis=0, keepdims=True))", "np.exp(z)"),), why="no max shift: overflows"),
+    Mistake("global_max", "softmax", (("z.max(axis=0, keepdims=True)", "z.max()"),), why="shifted by the global maximum"),
+    Mistake("sum_all", "softmax", (("e.sum(axis=0, keepdims=True)", "e.sum()"),), why="divided by the sum of the whole array"),
+    # rnn_step_forward
+    Mistake("no_tanh", "rnn_step_forward", (("np.tanh(", "("),), why="no tanh"),
+    Mistake("no_bias", "rnn_step_forward", ((' + parameters["ba"]', ""),), why="forgot ba"),
+    Mistake("output_from_prev", "rnn_step_forward", (('parameters["Wya"] @ a_next', 'parameters["Wya"] @ a_prev'),),
+            why="prediction from the previous state"),
+    Mistake("relu", "rnn_step_forward", (("np.tanh(", "np.maximum(0, "),), why="ReLU instead of tanh"),
+    # rnn_forward
+    Mistake("unmasked_loss", "rnn_forward", (("(np.log(p_target) * mask).sum() / mask.sum()", "np.log(p_target).sum() / p_target.size"),),
+            why="padding counted in the loss"),
+    Mistake("per_name_loss", "rnn_forward", (("* mask).sum() / mask.sum()", "* mask).sum() / m"),), why="loss per name, not per character"),
+    Mistake("a0_ignored", "rnn_forward", (("a[:, :, 0] = a0", "a[:, :, 0] = 0"),), why="started from zeros instead of a0"),
+    Mistake("targets_shifted", "rnn_forward", (("np.where(mask > 0, Y, 0)", "np.where(mask > 0, np.roll(Y, -1, axis=1), 0)"),),
+            why="targets off by one"),
+    # rnn_step_backward
+    Mistake("no_tanh_derivative", "rnn_step_backward", (("dz = (1 - a_next ** 2) * da", "dz = da"),), why="forgot tanh'"),
+    Mistake("derivative_at_prev", "rnn_step_backward", (("(1 - a_next ** 2)", "(1 - a_prev ** 2)"),), why="tanh' at the wrong state"),
+    Mistake("no_da_next", "rnn_step_backward", (('parameters["Wya"].T @ dy + da_next', 'parameters["Wya"].T @ dy'),),
+            why="ignored the gradient from later steps"),
+    Mistake("dWaa_from_next", "rnn_step_backward", (('"dWaa": dz @ a_prev.T', '"dWaa": dz @ a_next.T'),), why="dWaa with a_next"),
+    # rnn_backward
+    Mistake("overwrite", "rnn_backward", (("gradients[name] += value", "gradients[name] = value"),),
+            why="gradients overwritten rather than accumulated over time"),
+    Mistake("unmasked_dy", "rnn_backward", (("* (mask / mask.sum())[None]", "/ mask.sum()"),), why="padded steps left unmasked"),
+    Mistake("forward_order", "rnn_backward", (("reversed(range(T_x))", "range(T_x)"),), why="walked the steps forwards"),
+    Mistake("unnormalised", "rnn_backward", (("(mask / mask.sum())[None]", "mask[None]"),), why="forgot to divide by the count"),
+    Mistake("da_next_dropped", "rnn_backward", (("da_next, X[:, :, t]", "np.zeros_like(da_next), X[:, :, t]"),),
+            why="truncated: no gradient through time"),
+    # numerical_gradient
+    Mistake("one_sided", "numerical_gradient", code='''def numerical_gradient(f, x, eps=1e-5):
+    grad = np.zeros(x.shape)
+    f0 = f(x)
+    for index in np.ndindex(x.shape):
+        original = x[index]
+        x[index] = original + eps
+        grad[index] = (f(x) - f0) / eps
+        x[index] = original
+    return grad
+''', why="one-sided difference"),
+    Mistake("not_restored", "numerical_gradient", (("        x[index] = original\n", ""),), why="x left perturbed"),
+    Mistake("no_factor_two", "numerical_gradient", (("/ (2 * eps)", "/ eps"),), why="divided by eps instead of 2 eps"),
+    Mistake("rows_only", "numerical_gradient", code='''def numerical_gradient(f, x, eps=1e-5):
+    grad = np.zeros(x.shape)
+    for i in range(x.shape[0]):
+        original = x[i].copy()
+        x[i] = original + eps
+        f_plus = f(x)
+        x[i] = original - eps
+        f_minus = f(x)
+        x[i] = original
+        grad[i] = (f_plus - f_minus) / (2 * eps)
+    return grad
+''', why="perturbed whole rows"),
+    # clip
+    Mistake("clipped_a_copy", "clip", code='''def clip(gradients, max_value):
+    for value in gradients.values():
+        value = np.clip(value, -max_value, max_value)
+    return gradients
+''', why="clipping a copy"),
+    Mistake("upper_only", "clip", (("np.clip(value, -max_value, max_value)", "np.minimum(value, max_value)"),), why="one-sided clip"),
+    Mistake("weights_only", "clip", code='''def clip(gradients, max_value):
+    for name in ("dWax", "dWaa", "dWya"):
+        gradients[name] = np.clip(gradients[name], -max_value, max_value)
+    return gradients
+''', why="biases not clipped"),
+    Mistake("norm_clip", "clip", code='''def clip(gradients, max_value):
+    clipped = {}
+    for name, value in gradients.items():
+        norm = np.linalg.norm(value)
+        clipped[name] = value * (max_value / norm) if norm > max_value else value
+    return clipped
+''', why="clipped by norm instead of element-wise"),
+    # update_parameters
+    Mistake("ascent", "update_parameters", (("value - learning_rate", "value + learning_rate"),), why="gradient ascent"),
+    Mistake("fixed_lr", "update_parameters", (("value - learning_rate *", "value - 0.01 *"),), why="learning rate ignored"),
+    Mistake("weights_only", "update_parameters", code='''def update_parameters(parameters, gradients, learning_rate):
+    for name in ("Wax", "Waa", "Wya"):
+        parameters[name] = parameters[name] - learning_rate * gradients["d" + name]
+    return parameters
+''', why="biases not updated"),
+    # optimize
+    Mistake("no_clip", "optimize", (("clip(rnn_backward(cache, parameters), max_value)", "rnn_backward(cache, parameters)"),),
+            why="forgot to clip"),
+    Mistake("returns_a0", "optimize", (('cache["a"][:, :, -1]', 'cache["a"][:, :, 0]'),), why="returned the initial state"),
+    Mistake("update_result_dropped", "optimize", (("parameters = update(parameters, gradients, learning_rate)",
+                                                   "update_parameters(parameters, gradients, learning_rate)"),),
+            why="ignored `update` and its result"),
+    Mistake("clip_after_update", "optimize", (("    gradients = clip(rnn_backward(cache, parameters), max_value)\n    parameters = update(parameters, gradients, learning_rate)\n",
+                                               "    gradients = rnn_backward(cache, parameters)\n    parameters = update(parameters, gradients, learning_rate)\n    gradients = clip(gradients, max_value)\n"),),
+            why="updated with unclipped gradients"),
+    # sample
+    Mistake("argmax", "sample", (("int(rng.choice(n_y, p=probs / probs.sum()))", "int(np.argmax(probs))"),), why="argmax instead of sampling"),
+    Mistake("seed_ignored", "sample", (("default_rng(seed)", "default_rng()"),), why="a seed that is ignored"),
+    Mistake("temperature_on_probs", "sample", (('softmax((parameters["Wya"] @ a + parameters["by"]) / temperature)',
+                                                'softmax(parameters["Wya"] @ a + parameters["by"]) / temperature'),),
+            why="temperature applied to probabilities"),
+    Mistake("no_feedback", "sample", (("        x = np.zeros((n_x, 1))\n        x[idx] = 1\n", ""),), why="sampled character not fed back"),
+    Mistake("state_reset", "sample", (('parameters["Waa"] @ a', 'parameters["Waa"] @ np.zeros((n_a, 1))'),), why="hidden state not carried"),
+    Mistake("no_stop", "sample", (("        if idx == end_ix:\n            break\n", ""),), why="does not stop at END"),
+    # model
+    Mistake("seed_ignored", "model", (("minibatches(train_names, vocab, batch_size, np.random.default_rng(seed))",
+                                       "minibatches(train_names, vocab, batch_size, np.random.default_rng())"),), why="unseeded batches"),
+    Mistake("parameters_dropped", "model", (("loss, gradients, parameters, _ = optimize(", "loss, gradients, _, _ = optimize("),),
+            why="kept the initial parameters"),
+    Mistake("fixed_lr", "model", (("learning_rate, max_value, update)", "0.01, max_value, update)"),), why="learning rate not passed"),
+    Mistake("dtype_ignored", "model", (("value.astype(dtype)", "value"),), why="dtype ignored"),
+]
+
+ALTERNATIVES = [
+    Alternative("loop_vocabulary", "build_vocabulary", code='''def build_vocabulary(names):
+    char_to_ix = {END: 0}
+    for c in sorted({c for name in names for c in name}):
+        char_to_ix[c] = len(char_to_ix)
+    ix_to_char = {i: c for c, i in char_to_ix.items()}
+    return char_to_ix, ix_to_char
+'''),
+    Alternative("normal_with_scale", "initialize_parameters", code='''def initialize_parameters(n_a, n_x, n_y, seed):
+    rng = np.random.default_rng(seed)
+    Wax = rng.normal(0.0, 1.0 / np.sqrt(n_x), size=(n_a, n_x))
+    Waa = rng.normal(0.0, 1.0 / np.sqrt(n_a), size=(n_a, n_a))
+    Wya = rng.normal(0.0, 1.0 / np.sqrt(n_a), size=(n_y, n_a))
+    return dict(Wax=Wax, Waa=Waa, Wya=Wya, ba=np.zeros((n_a, 1)), by=np.zeros((n_y, 1)))
+'''),
+    Alternative("column_loop_softmax", "softmax", code='''def softmax(z):
+    out = np.empty_like(z, dtype=float)
+    for j in range(z.shape[1]):
+        col = z[:, j] - np.max(z[:, j])
+        out[:, j] = np.exp(col) / np.sum(np.exp(col))
+    return out
+'''),
+    Alternative("logsumexp_softmax", "softmax", code='''def softmax(z):
+    m = np.max(z, axis=0)
+    return np.exp(z - m - np.log(np.sum(np.exp(z - m), axis=0)))
+'''),
+    Alternative("einsum_step", "rnn_step_forward", code='''def rnn_step_forward(xt, a_prev, parameters):
+    z = np.einsum("ij,jm->im", parameters["Wax"], xt) + np.einsum("ij,jm->im", parameters["Waa"], a_prev) + parameters["ba"]
+    a_next = np.tanh(z)
+    y_hat = softmax(np.einsum("ij,jm->im", parameters["Wya"], a_next) + parameters["by"])
+    return a_next, y_hat
+'''),
+    Alternative("loop_loss", "rnn_forward", code='''def rnn_forward(X, Y, mask, a0, parameters):
+    n_x, m, T_x = X.shape
+    a = np.zeros((a0.shape[0], m, T_x + 1))
+    y_hat = np.zeros((parameters["Wya"].shape[0], m, T_x))
+    a[:, :, 0] = a0
+    total, count = 0.0, 0.0
+    for t in range(T_x):
+        a[:, :, t + 1], y_hat[:, :, t] = rnn_step_forward(X[:, :, t], a[:, :, t], parameters)
+        for j in range(m):
+            if mask[j, t]:
+                total -= np.log(y_hat[Y[j, t], j, t])
+                count += 1
+    return total / count, {"a": a, "y_hat": y_hat, "X": X, "Y": Y, "mask": mask}
+'''),
+    Alternative("outer_products_step_backward", "rnn_step_backward", code='''def rnn_step_backward(dy, da_next, xt, a_next, a_prev, parameters):
+    m = dy.shape[1]
+    dz = (1 - np.tanh(np.arctanh(np.clip(a_next, -1 + 1e-15, 1 - 1e-15))) ** 2) * (parameters["Wya"].T @ dy + da_next)
+    grads = {"dWax": sum(np.outer(dz[:, j], xt[:, j]) for j in range(m)),
+             "dWaa": sum(np.outer(dz[:, j], a_prev[:, j]) for j in range(m)),
+             "dWya": sum(np.outer(dy[:, j], a_next[:, j]) for j in range(m)),
+             "dba": dz.sum(axis=1).reshape(-1, 1), "dby": dy.sum(axis=1).reshape(-1, 1)}
+    return grads, parameters["Waa"].T @ dz
+'''),
+    Alternative("add_at_backward", "rnn_backward", code='''def rnn_backward(cache, parameters):
+    a, y_hat, X, Y, mask = cache["a"], cache["y_hat"], cache["X"], cache["Y"], cache["mask"]
+    n_y, m, T_x = y_hat.shape
+    dlogits = y_hat.copy()
+    jj, tt = np.nonzero(mask)
+    np.add.at(dlogits, (Y[jj, tt], jj, tt), -1.0)
+    dlogits = dlogits * mask[None] / np.sum(mask)
+    gradients = {"dWax": 0, "dWaa": 0, "dWya": 0, "dba": 0, "dby": 0}
+    da = np.zeros(a[:, :, 0].shape)
+    for t in range(T_x - 1, -1, -1):
+        step, da = rnn_step_backward(dlogits[:, :, t], da, X[:, :, t], a[:, :, t + 1], a[:, :, t], parameters)
+        gradients = {k: gradients[k] + step[k] for k in gradients}
+    gradients["da0"] = da
+    return gradients
+'''),
+    Alternative("flat_view_gradient", "numerical_gradient", code='''def numerical_gradient(f, x, eps=1e-5):
+    flat = x.reshape(-1)   # a view: writing to it perturbs x
+    grad = np.zeros(flat.size)
+    for i in range(flat.size):
+        keep = flat[i]
+        flat[i] = keep + eps
+        up = f(x)
+        flat[i] = keep - eps
+        down = f(x)
+        flat[i] = keep
+        grad[i] = (up - down) / (2 * eps)
+    return grad.reshape(x.shape)
+'''),
+    Alternative("in_place_clip", "clip", code='''def clip(gradients, max_value):
+    for value in gradients.values():
+        np.clip(value, -max_value, max_value, out=value)
+    return gradients
+'''),
+    Alternative("in_place_update", "update_parameters", code='''def update_parameters(parameters, gradients, learning_rate):
+    for name in parameters:
+        parameters[name] -= learning_rate * gradients["d" + name]
+    return parameters
+'''),
+    Alternative("inverse_cdf_sample", "sample", code='''def sample(parameters, end_ix, max_length=20, temperature=1.0, seed=0):
+    rng = np.random.default_rng(seed)
+    n_x = parameters["Wax"].shape[1]
+    a = np.zeros((parameters["Waa"].shape[0], 1))
+    idx, ids = end_ix, []
+    for _ in range(max_length):
+        x = np.zeros((n_x, 1))
+        x[idx] = 1
+        a, probs = rnn_step_forward(x, a, parameters)
+        p = probs.ravel() ** (1.0 / temperature)   # same as softmax(logits / temperature)
+        idx = int(np.searchsorted(np.cumsum(p / p.sum()), rng.random() * (1 - 1e-12)))
+        ids.append(idx)
+        if idx == end_ix:
+            break
+    return ids
+'''),
+    Alternative("epoch_loop_model", "model", code='''def model(train_names, vocab, n_a=64, num_iterations=1000, batch_size=128, learning_rate=0.01, max_value=5.0,
+          seed=0, sample_every=0, update=None, dtype=np.float64):
+    params = initialize_parameters(n_a, len(vocab), len(vocab), seed)
+    params = {k: np.asarray(v, dtype=dtype) for k, v in params.items()}
+    rng = np.random.default_rng(seed)
+    losses, order, position = [], rng.permutation(len(train_names)), 0
+    bar = progress(total=num_iterations)
+    while len(losses) < num_iterations:
+        if position >= len(order):
+            order, position = rng.permutation(len(train_names)), 0
+        batch = [train_names[i] for i in order[position:position + batch_size]]
+        position += batch_size
+        inputs, targets, mask = pad_batch(batch, vocab)
+        loss, _, params, _ = optimize(one_hot(inputs, len(vocab), dtype), targets, mask.astype(dtype),
+                                      np.zeros((n_a, len(batch)), dtype), params, learning_rate, max_value, update)
+        losses.append(float(loss))
+        bar.update(1)
+        if sample_every and len(losses) % sample_every == 0:
+            print(len(losses), [vocab.decode(sample(params, vocab.end_id, seed=s)) for s in range(3)])
+    bar.close()
+    return params, losses
+'''),
+]
+
+# the demo class: one student per mistake
+DEMO = ["no_tanh", "overwrite", "argmax"]
