@@ -4,13 +4,12 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rnncourse.grading.settings import ASSIGNMENTS, CELL_TIMEOUT_S, IGNORED_STDERR  # noqa: E402
+from rnncourse.grading.settings import CELL_TIMEOUT_S, IGNORED_STDERR  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 
 c.CourseDirectory.course_id = "rnn-names"
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
-c.CourseDirectory.db_assignments = [{"name": name} for name in ASSIGNMENTS]
 
 # A shared header (how to work, how you are graded) is prepended to every notebook.
 c.IncludeHeaderFooter.header = "source/header.ipynb"

@@ -27,7 +27,7 @@ from nbgrader.utils import determine_grade
 
 from . import notebooks as nbs
 from .catalog import reference_solutions
-from .settings import CELL_TIMEOUT_S, IGNORED_STDERR
+from .settings import CELL_TIMEOUT_S, IGNORED_STDERR, KERNEL_THREADS
 
 TIMEOUT_ERROR = {"ename": "CellTimeoutError", "evalue": "",
                  "traceback": ["CellTimeoutError: No reply from kernel before timeout"]}
@@ -88,6 +88,7 @@ class Harness:
         self._stack.close()
         self._stack = contextlib.ExitStack()
         os.environ["NBGRADER_EXECUTION"] = "autograde"
+        os.environ.update(KERNEL_THREADS)
         # nbclient stores every executed cell back into the notebook it holds: give it a copy
         self.client = NotebookClient(copy.deepcopy(self.nb), timeout=self.timeout, interrupt_on_timeout=True,
                                      error_on_timeout=TIMEOUT_ERROR, allow_errors=True, kernel_name="python3",

@@ -9,13 +9,13 @@ so that a self-learner can test their work as thoroughly as the grader does.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 
 from nbconvert.exporters.exporter import ResourcesDict
 from nbgrader.preprocessors import ClearSolutions, IncludeHeaderFooter
 
 from . import notebooks as nbs
+from .autograde import nbgrader
 from .settings import ASSIGNMENTS, ROOT
 
 SELF_STUDY_NOTE = (
@@ -33,8 +33,7 @@ def check_source_clean(assignment: str) -> None:
 
 def generate_release(assignment: str) -> None:
     """nbgrader generate_assignment, which also records the assignment in the gradebook."""
-    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
-                    "--log-level=WARN"], cwd=ROOT, check=True)
+    nbgrader("generate_assignment", assignment, "--force")
 
 
 def self_study(assignment: str):

@@ -1,5 +1,7 @@
 """Settings shared by nbgrader_config.py, the fast harness and the tests."""
 
+import os
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -15,3 +17,17 @@ CELL_TIMEOUT_S = 30
 
 # stderr that is harmless noise from libraries, never a student's mistake.
 IGNORED_STDERR = r"^(\s*warnings\.warn\(|.*(oneDNN custom operations|TF_ENABLE_ONEDNN_OPTS)).*$"
+
+
+# Grading kernels use one BLAS/OpenMP thread each: the grading budgets are tiny, and spinning
+# BLAS threads competing with other kernels on a small machine can slow a cell down 100-fold.
+KERNEL_THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def tool_env() -> dict:
+    """Environment for nbgrader subprocesses: this venv's scripts (nbgrader runs `alembic`) first on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env.setdefault("KERAS_BACKEND", "torch")
+    env.update(KERNEL_THREADS)
+    return env
