@@ -52,9 +52,9 @@ def self_study(assignment: str):
         cell.metadata.pop("nbgrader", None)
         cell.metadata.pop("deletable", None)
         cell.metadata.pop("editable", None)
-        cell.pop("id", None)
-    nb.cells.insert(len(header_cells()), nbs.nbformat.v4.new_markdown_cell(SELF_STUDY_NOTE))
-    nb.nbformat, nb.nbformat_minor = 4, 4
+    note = nbs.nbformat.v4.new_markdown_cell(SELF_STUDY_NOTE)
+    note["id"] = "self-study-note"  # fixed, so that the generated file is identical on every run
+    nb.cells.insert(len(header_cells()), note)
     return nb
 
 
