@@ -1,0 +1,56 @@
+"""The grader is proved against a catalog of plausible mistakes and alternative solutions.
+
+- the reference solutions get full marks;
+- every mistake loses points in its own exercise, and nowhere else (no cascade);
+- every alternative correct solution keeps full marks;
+- the catalog covers every exercise with at least 3 mistakes.
+"""
+
+from collections import Counter
+
+import pytest
+
+from rnncourse.grading import notebooks as nbs
+from rnncourse.grading.catalog import load
+from rnncourse.grading.settings import ASSIGNMENTS
+
+MIN_ALTERNATIVES = {"a1_numpy_rnn": 5}
+
+
+def variants():
+    for assignment in ASSIGNMENTS:
+        catalog = load(assignment)
+        for v in catalog.MISTAKES + catalog.ALTERNATIVES:
+            yield pytest.param(assignment, v, id=f"{assignment}-{type(v).__name__.lower()}-{v.cell}-{v.name}")
+
+
+@pytest.mark.parametrize("assignment", list(ASSIGNMENTS))
+def test_reference_gets_full_marks(assignment, results):
+    reference, _, _ = results(assignment)
+    assert reference.lost() == {}, reference.failures
+    assert reference.total == 100
+
+
+@pytest.mark.parametrize("assignment", list(ASSIGNMENTS))
+def test_catalog_covers_every_exercise(assignment):
+    catalog = load(assignment)
+    exercises = list(nbs.solution_cells(nbs.read(nbs.source_path(assignment))))
+    counts = Counter(m.cell for m in catalog.MISTAKES)
+    assert {e: counts[e] for e in exercises if counts[e] < 3} == {}, "every exercise needs at least 3 mistakes"
+    assert len(catalog.ALTERNATIVES) >= MIN_ALTERNATIVES.get(assignment, 4)
+    names = [(type(v).__name__, v.cell, v.name) for v in catalog.MISTAKES + catalog.ALTERNATIVES]
+    assert len(names) == len(set(names)), "variant names must be unique per exercise"
+    assert set(catalog.DEMO) <= {m.name for m in catalog.MISTAKES} and 3 <= len(catalog.DEMO) <= 5
+
+
+@pytest.mark.parametrize("assignment, variant", list(variants()))
+def test_variant_scores_only_where_expected(assignment, variant, results):
+    _, scored, exercises = results(assignment)
+    result = scored[(type(variant).__name__, variant.cell, variant.name)]
+    lost_in = {nbs.exercise_of(test_id, exercises) for test_id in result.lost()}
+    if type(variant).__name__ == "Mistake":
+        assert lost_in == {variant.cell}, (
+            f"{variant.name} ({variant.why}) should lose points in {variant.cell} only; "
+            f"lost {result.lost()}; failures: {result.failures}")
+    else:
+        assert result.lost() == {}, f"alternative {variant.name} lost points: {result.failures}"
