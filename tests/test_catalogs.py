@@ -54,3 +54,15 @@ def test_variant_scores_only_where_expected(assignment, variant, results):
             f"lost {result.lost()}; failures: {result.failures}")
     else:
         assert result.lost() == {}, f"alternative {variant.name} lost points: {result.failures}"
+
+
+def test_endless_loop_costs_only_its_exercise():
+    """A cell past the timeout is interrupted: its exercise scores 0, grading goes on."""
+    from rnncourse.grading.harness import Harness
+    endless = "def clip(gradients, max_value):\n    while True:\n        pass\n"
+    with Harness("a1_numpy_rnn", timeout=3) as harness:
+        result = harness.run_code("clip", endless)
+        after = harness.run_code("softmax", harness.solutions["softmax"])  # the kernel still answers
+    assert set(result.lost()) == {"test_clip_small", "test_clip_hidden"}
+    assert result.failures["test_clip_small"].startswith(("KeyboardInterrupt", "CellTimeoutError"))
+    assert after.lost() == {}

@@ -1,0 +1,228 @@
+"""Mistake catalog and alternative solutions for a2_keras_lstm.
+
+Each Mistake must lose points in its own exercise and nowhere else; each Alternative must keep
+full marks. tests/test_catalogs.py checks both with the fast harness, and a few through nbgrader.
+"""
+
+from rnncourse.grading.catalog import Alternative, Mistake
+
+MISTAKES = [
+    # to_matrix
+    Mistake("no_leading_end", "to_matrix", (("rows = [[vocab.end_id] + vocab.encode(name) for name in names]",
+                                             "rows = [vocab.encode(name) for name in names]"),), why="rows do not start with END"),
+    Mistake("no_trailing_end", "to_matrix", (("[[vocab.end_id] + vocab.encode(name) for", "[[vocab.end_id] + vocab.encode(name, add_end=False) for"),),
+            why="rows do not end with END: the model never learns where names stop"),
+    Mistake("padded_with_pad", "to_matrix", (("np.full((len(rows), T), vocab.end_id, dtype=np.int32)", "np.full((len(rows), T), PAD, dtype=np.int32)"),),
+            why="padded with -1, which an Embedding cannot look up"),
+    Mistake("mask_all_ones", "to_matrix", (("mask = np.zeros((len(rows), T), dtype=np.float32)", "mask = np.ones((len(rows), T), dtype=np.float32)"),),
+            why="padding not marked in the mask"),
+    Mistake("max_len_ignored", "to_matrix", (("T = max_len if max_len is not None else max(len(row) for row in rows)",
+                                              "T = max(len(row) for row in rows)"),), why="max_len ignored"),
+    # rnn_one_step
+    Mistake("state_first", "rnn_one_step", (("ops.concatenate([x_t_emb, h_t], axis=-1)", "ops.concatenate([h_t, x_t_emb], axis=-1)"),),
+            why="concatenated the state before the embedding"),
+    Mistake("probas_from_old_state", "rnn_one_step", (("get_probas(h_next)", "get_probas(h_t)"),), why="prediction from the previous state"),
+    Mistake("state_ignored", "rnn_one_step", (("ops.concatenate([x_t_emb, h_t], axis=-1)", "ops.concatenate([x_t_emb, ops.zeros_like(h_t)], axis=-1)"),),
+            why="the state does not reach the next one"),
+    Mistake("outputs_swapped", "rnn_one_step", (("return output_probas, h_next", "return h_next, output_probas"),), why="returned (h_next, probas)"),
+    # CharRNNCell
+    Mistake("empty_build", "CharRNNCell", (("self.get_h_next.build((None, input_shape[-1] + self.hidden_size))\n        self.get_probas.build((None, self.hidden_size))",
+                                            "pass"),), why="build creates no weights"),
+    Mistake("old_state_returned", "CharRNNCell", (("return self.get_probas(h_next), [h_next]", "return self.get_probas(h_next), [states[0]]"),),
+            why="returned the previous state: the RNN never remembers"),
+    Mistake("cell_without_softmax", "CharRNNCell", (('layers.Dense(n_tokens, activation="softmax")', "layers.Dense(n_tokens)"),),
+            why="softmax missing: the cell outputs logits"),
+    Mistake("relu_cell", "CharRNNCell", (('layers.Dense(hidden_size, activation="tanh")', 'layers.Dense(hidden_size, activation="relu")'),),
+            why="ReLU state instead of tanh"),
+    Mistake("build_without_state", "CharRNNCell", (("input_shape[-1] + self.hidden_size", "input_shape[-1]"),),
+            why="built get_h_next for the embedding only, forgetting the state"),
+    # masked_sparse_cross_entropy
+    Mistake("padding_not_masked", "masked_sparse_cross_entropy", (("loss = ops.sum(nll * mask) / ops.maximum(ops.sum(mask), 1.0)", "loss = ops.mean(nll)"),),
+            why="padding counted in the loss"),
+    Mistake("per_sequence_mean", "masked_sparse_cross_entropy", (("/ ops.maximum(ops.sum(mask), 1.0)", "/ ops.cast(ops.shape(y_true)[0], nll.dtype)"),),
+            why="loss per name, not per character"),
+    Mistake("ids_not_cast", "masked_sparse_cross_entropy", (('    y_true = ops.cast(y_true, "int32")\n', ""),),
+            why="float ids used as indices"),
+    Mistake("numpy_loss", "masked_sparse_cross_entropy", code='''def masked_sparse_cross_entropy(y_true, y_pred):
+    y_true = np.asarray(y_true).astype(int)
+    y_pred = np.asarray(y_pred)
+    mask = y_true != PAD
+    p = np.take_along_axis(y_pred, np.where(mask, y_true, 0)[..., None], axis=-1)[..., 0]
+    return float(-(np.log(np.clip(p, 1e-7, 1.0)) * mask).sum() / mask.sum())
+''', why="NumPy inside the loss: Keras cannot differentiate it"),
+    # build_char_rnn
+    Mistake("no_return_sequences", "build_char_rnn", (("layers.RNN(CharRNNCell(hidden_size, n_tokens), return_sequences=True)",
+                                                      "layers.RNN(CharRNNCell(hidden_size, n_tokens))"),),
+            why="return_sequences not set: one output per name"),
+    Mistake("builtin_sparse_loss", "build_char_rnn", (("loss=masked_sparse_cross_entropy", 'loss="sparse_categorical_crossentropy"'),),
+            why="Keras's unmasked loss, which cannot take PAD targets"),
+    Mistake("sgd_char_rnn", "build_char_rnn", (("keras.optimizers.Adam(learning_rate)", "keras.optimizers.SGD(learning_rate)"),), why="SGD instead of Adam"),
+    Mistake("learning_rate_dropped", "build_char_rnn", (("keras.optimizers.Adam(learning_rate)", "keras.optimizers.Adam()"),),
+            why="learning rate not passed"),
+    Mistake("embedding_of_hidden_size", "build_char_rnn", (("layers.Embedding(n_tokens, emb_size)", "layers.Embedding(n_tokens, hidden_size)"),),
+            why="embedding size confused with the hidden size"),
+    # generate_sample
+    Mistake("temperature_on_probabilities", "generate_sample", (("np.log(np.maximum(probas, 1e-30)) / temperature", "np.log(np.maximum(probas / temperature, 1e-30))"),),
+            why="divided the probabilities by the temperature (no effect once renormalised)"),
+    Mistake("argmax_name", "generate_sample", (("int(rng.choice(len(p), p=p / p.sum()))", "int(np.argmax(p))"),), why="argmax instead of sampling"),
+    Mistake("seed_phrase_not_counted", "generate_sample", (("while len(ids) - 1 < max_length:", "while len(ids) - 1 - len(seed_phrase) < max_length:"),),
+            why="max_length counted without the seed phrase"),
+    Mistake("unseeded_name", "generate_sample", (("rng = np.random.default_rng(seed)", "rng = np.random.default_rng()"),), why="seed ignored"),
+    # build_data
+    Mistake("label_is_last_char", "build_data", (("Y.append(text[i + Tx])", "Y.append(text[i + Tx - 1])"),), why="windows off by one: label inside the window"),
+    Mistake("last_window_dropped", "build_data", (("range(0, len(text) - Tx, stride)", "range(0, len(text) - Tx - 1, stride)"),),
+            why="windows off by one: the last window is lost"),
+    Mistake("stride_ignored", "build_data", (("range(0, len(text) - Tx, stride)", "range(0, len(text) - Tx)"),), why="stride ignored"),
+    Mistake("short_windows", "build_data", (("X.append(text[i:i + Tx])", "X.append(text[i:i + Tx - 1])"),), why="windows of Tx - 1 characters"),
+    # vectorize
+    Mistake("float_windows", "vectorize", (("x = np.zeros((len(X), Tx, len(vocab)), dtype=bool)", "x = np.zeros((len(X), Tx, len(vocab)))"),),
+            why="float64 instead of bool"),
+    Mistake("label_from_window", "vectorize", (("y[i, vocab.stoi[Y[i]]] = True", "y[i, vocab.stoi[window[-1]]] = True"),),
+            why="label taken from the window's last character"),
+    Mistake("ids_shifted", "vectorize", (("x[i, t, vocab.stoi[char]] = True", "x[i, t, vocab.stoi[char] - 1] = True"),), why="ids off by one"),
+    Mistake("time_reversed", "vectorize", (("x[i, t, vocab.stoi[char]] = True", "x[i, Tx - 1 - t, vocab.stoi[char]] = True"),), why="window reversed"),
+    # build_lstm_model
+    Mistake("return_sequences_true", "build_lstm_model", (("layers.LSTM(units)", "layers.LSTM(units, return_sequences=True)"),),
+            why="return_sequences set: one output per character of the window"),
+    Mistake("no_softmax", "build_lstm_model", (('layers.Dense(n_tokens, activation="softmax")', "layers.Dense(n_tokens)"),), why="softmax missing"),
+    Mistake("adam_not_rmsprop", "build_lstm_model", (("keras.optimizers.RMSprop(learning_rate)", "keras.optimizers.Adam(learning_rate)"),),
+            why="Adam instead of RMSprop"),
+    Mistake("sparse_loss_for_one_hot", "build_lstm_model", (('loss="categorical_crossentropy"', 'loss="sparse_categorical_crossentropy"'),),
+            why="sparse loss for one-hot labels"),
+    Mistake("units_fixed", "build_lstm_model", (("layers.LSTM(units)", "layers.LSTM(128)"),), why="units ignored"),
+    # sample
+    Mistake("temperature_on_probs", "sample", (("np.log(np.maximum(np.asarray(preds, dtype=np.float64), 1e-30)) / temperature",
+                                                "np.log(np.maximum(np.asarray(preds, dtype=np.float64) / temperature, 1e-30))"),),
+            why="temperature applied to probabilities instead of log-probabilities"),
+    Mistake("argmax_sample", "sample", (("int(rng.choice(len(p), p=p / p.sum()))", "int(np.argmax(p))"),), why="argmax instead of sampling"),
+    Mistake("global_random", "sample", (("rng.choice(", "np.random.choice("),), why="drew from np.random, not from rng"),
+    Mistake("temperature_multiplied", "sample", (("1e-30)) / temperature", "1e-30)) * temperature"),), why="multiplied by the temperature"),
+    # generate_text
+    Mistake("window_not_padded", "generate_text", (("window = (vocab.end * Tx + text)[-Tx:]", "window = text[-Tx:]"),),
+            why="first windows not padded with END"),
+    Mistake("first_window", "generate_text", (("window = (vocab.end * Tx + text)[-Tx:]", "window = (vocab.end * Tx + text)[:Tx]"),),
+            why="always the first Tx characters, not the last"),
+    Mistake("rng_every_step", "generate_text", (("index = sample(preds, temperature, rng)", "index = sample(preds, temperature, np.random.default_rng(seed))"),),
+            why="a new generator at every step"),
+    Mistake("end_included", "generate_text", (("        if stop_at_end and index == vocab.end_id:\n            break\n        text += vocab.itos[index]\n",
+                                               "        text += vocab.itos[index]\n        if stop_at_end and index == vocab.end_id:\n            break\n"),),
+            why="END appended before stopping"),
+    Mistake("temperature_not_passed", "generate_text", (("sample(preds, temperature, rng)", "sample(preds, 1.0, rng)"),), why="temperature ignored"),
+    # generate_poem
+    Mistake("not_lowercased", "generate_poem", (("prefix.lower()", "prefix"),), why="prefix not lowercased"),
+    Mistake("stops_at_line_end", "generate_poem", (("stop_at_end=False)", "stop_at_end=True)"),), why="stops at the first line break"),
+    Mistake("seed_not_passed", "generate_poem", (("seed=seed", "seed=0"),), why="seed ignored"),
+    Mistake("unknown_kept", "generate_poem", (('"".join(char for char in prefix.lower() if char in vocab.stoi)', "prefix.lower()"),),
+            why="characters outside the vocabulary kept"),
+]
+
+ALTERNATIVES = [
+    Alternative("vectorised_mask", "to_matrix", code='''def to_matrix(names, vocab, max_len=None):
+    lengths = np.array([len(name) + 2 for name in names])
+    T = max_len or int(lengths.max())
+    matrix = np.zeros((len(names), T), dtype=np.int64)  # 0 is the end id
+    for j, name in enumerate(names):
+        ids = ([vocab.end_id] + vocab.encode(name))[:T]
+        matrix[j, :len(ids)] = ids
+    mask = (np.arange(T)[None, :] < np.minimum(lengths, T)[:, None]).astype(float)
+    return matrix, mask
+'''),
+    Alternative("concatenate_layer", "rnn_one_step", code='''def rnn_one_step(x_t, h_t):
+    both = layers.Concatenate(axis=-1)([embed_x(ops.convert_to_tensor(x_t)), ops.convert_to_tensor(h_t)])
+    h_next = get_h_next(both)
+    return get_probas(h_next), h_next
+'''),
+    Alternative("list_state_cell", "CharRNNCell", code='''class CharRNNCell(keras.layers.Layer):
+    def __init__(self, hidden_size, n_tokens, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden_size = hidden_size
+        self.n_tokens = n_tokens
+        self.state_size = [hidden_size]
+        self.get_probas = layers.Dense(n_tokens, activation="softmax")
+        self.get_h_next = layers.Dense(hidden_size, activation="tanh")
+
+    def build(self, input_shape):
+        emb_size = input_shape[-1]
+        self.get_probas.build((None, self.hidden_size))
+        self.get_h_next.build((None, emb_size + self.hidden_size))
+
+    def call(self, inputs, states):
+        h_prev = states[0]
+        h_next = self.get_h_next(ops.concatenate([inputs, h_prev], axis=1))
+        probas = self.get_probas(h_next)
+        return probas, [h_next]
+'''),
+    Alternative("keras_sparse_ce", "masked_sparse_cross_entropy", code='''def masked_sparse_cross_entropy(y_true, y_pred):
+    y_true = ops.convert_to_tensor(y_true)
+    mask = ops.cast(y_true >= 0, y_pred.dtype)
+    ids = ops.cast(ops.maximum(y_true, 0), "int32")
+    nll = keras.losses.sparse_categorical_crossentropy(ids, y_pred)
+    return ops.sum(nll * mask) / ops.sum(mask)
+'''),
+    Alternative("functional_char_rnn", "build_char_rnn", code='''def build_char_rnn(n_tokens, emb_size=16, hidden_size=64, learning_rate=0.01):
+    ids = keras.Input(shape=(None,), dtype="int32")
+    embedded = layers.Embedding(input_dim=n_tokens, output_dim=emb_size)(ids)
+    probas = layers.RNN(CharRNNCell(hidden_size, n_tokens), return_sequences=True)(embedded)
+    model = keras.Model(ids, probas)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss=masked_sparse_cross_entropy)
+    return model
+'''),
+    Alternative("power_predict_on_batch", "generate_sample", code='''def generate_sample(model, vocab, seed_phrase="", max_length=20, temperature=1.0, seed=0):
+    rng = np.random.default_rng(seed)
+    text = seed_phrase
+    while len(text) < max_length:
+        ids = np.array([[vocab.end_id] + vocab.encode(text, add_end=False)])
+        probas = np.asarray(model.predict_on_batch(ids), dtype=np.float64)[0, -1]
+        p = probas ** (1.0 / temperature)   # the same as exp(log(p) / temperature)
+        next_id = rng.choice(len(p), p=p / p.sum())
+        if next_id == vocab.end_id:
+            break
+        text += vocab.itos[next_id]
+    return text
+'''),
+    Alternative("comprehension_windows", "build_data", code='''def build_data(text, Tx, stride=1):
+    starts = list(range(0, max(len(text) - Tx, 0), stride))
+    return [text[s:s + Tx] for s in starts], [text[s + Tx] for s in starts]
+'''),
+    Alternative("fancy_index_vectorize", "vectorize", code='''def vectorize(X, Y, Tx, vocab):
+    ids = np.array([[vocab.stoi[c] for c in window] for window in X], dtype=int).reshape(len(X), Tx)
+    x = np.eye(len(vocab), dtype=np.bool_)[ids]
+    y = np.eye(len(vocab), dtype=np.bool_)[[vocab.stoi[c] for c in Y]].reshape(len(X), len(vocab))
+    return x, y
+'''),
+    Alternative("functional_activation_lstm", "build_lstm_model", code='''def build_lstm_model(Tx, n_tokens, units=128, learning_rate=0.01):
+    windows = keras.Input(shape=(Tx, n_tokens))
+    state = layers.LSTM(units, return_sequences=False)(windows)
+    probas = layers.Activation("softmax")(layers.Dense(n_tokens)(state))
+    model = keras.Model(windows, probas)
+    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=learning_rate),
+                  loss=keras.losses.CategoricalCrossentropy())
+    return model
+'''),
+    Alternative("power_multinomial", "sample", code='''def sample(preds, temperature, rng):
+    p = np.clip(np.asarray(preds, dtype=np.float64), 1e-12, None) ** (1.0 / temperature)
+    p = p / p.sum()
+    return int(np.argmax(rng.multinomial(1, p)))
+'''),
+    Alternative("eye_windows_predict", "generate_text", code='''def generate_text(model, vocab, prefix="", n_chars=20, temperature=1.0, seed=0, stop_at_end=False):
+    Tx = model.input_shape[1]
+    one_hot = np.eye(len(vocab), dtype="float32")
+    rng = np.random.default_rng(seed)
+    out = list(prefix)
+    for _ in range(n_chars):
+        window = ([vocab.end] * Tx + out)[-Tx:]
+        x = one_hot[[vocab.stoi[c] for c in window]][None]
+        index = sample(model.predict_on_batch(x)[0], temperature, rng)
+        if index == vocab.end_id and stop_at_end:
+            break
+        out.append(vocab.itos[index])
+    return "".join(out)
+'''),
+    Alternative("filter_poem", "generate_poem", code='''def generate_poem(model, vocab, prefix, n_chars=300, temperature=0.5, seed=0):
+    known = "".join(filter(lambda c: c in vocab.stoi, prefix.lower()))
+    return generate_text(model, vocab, prefix=known, n_chars=n_chars, temperature=temperature, seed=seed)
+'''),
+]
+
+# the demo class: one student per mistake
+DEMO = ["return_sequences_true", "temperature_on_probs", "padding_not_masked"]
