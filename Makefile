@@ -27,7 +27,7 @@ demo: $(STAMP) ## release, grade a demo class end to end, print the score table
 	$(PY) -m rnncourse.grading.demo
 
 test: $(STAMP) ## run the whole test suite
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n 2 --dist loadgroup tests
 
 release: $(STAMP) ## source/ -> release/ (nbgrader) and notebooks/ (self-study edition)
 	$(PY) -m rnncourse.grading.release

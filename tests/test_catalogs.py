@@ -17,14 +17,19 @@ from rnncourse.grading.settings import ASSIGNMENTS
 MIN_ALTERNATIVES = {"a1_numpy_rnn": 5}
 
 
+def by_assignment(assignment, *values, id=None):
+    """A test parameter grouped by assignment: with pytest-xdist, one worker runs an assignment's harness once."""
+    return pytest.param(assignment, *values, id=id or assignment, marks=pytest.mark.xdist_group(assignment))
+
+
 def variants():
     for assignment in ASSIGNMENTS:
         catalog = load(assignment)
         for v in catalog.MISTAKES + catalog.ALTERNATIVES:
-            yield pytest.param(assignment, v, id=f"{assignment}-{type(v).__name__.lower()}-{v.cell}-{v.name}")
+            yield by_assignment(assignment, v, id=f"{assignment}-{type(v).__name__.lower()}-{v.cell}-{v.name}")
 
 
-@pytest.mark.parametrize("assignment", list(ASSIGNMENTS))
+@pytest.mark.parametrize("assignment", [by_assignment(a) for a in ASSIGNMENTS])
 def test_reference_gets_full_marks(assignment, results):
     reference, _, _ = results(assignment)
     assert reference.lost() == {}, reference.failures
