@@ -9,6 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # assignment id -> notebook file name, in teaching order
 ASSIGNMENTS = {
     "a1_numpy_rnn": "numpy_rnn.ipynb",
+    "a2_keras_lstm": "keras_lstm.ipynb",
 }
 
 # Seconds before a cell is interrupted. The slowest correct cell in grading mode takes a few

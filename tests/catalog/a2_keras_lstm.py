@@ -41,8 +41,8 @@ MISTAKES = [
             why="padding counted in the loss"),
     Mistake("per_sequence_mean", "masked_sparse_cross_entropy", (("/ ops.maximum(ops.sum(mask), 1.0)", "/ ops.cast(ops.shape(y_true)[0], nll.dtype)"),),
             why="loss per name, not per character"),
-    Mistake("ids_not_cast", "masked_sparse_cross_entropy", (('    y_true = ops.cast(y_true, "int32")\n', ""),),
-            why="float ids used as indices"),
+    Mistake("summed_not_averaged", "masked_sparse_cross_entropy", (("loss = ops.sum(nll * mask) / ops.maximum(ops.sum(mask), 1.0)", "loss = ops.sum(nll * mask)"),),
+            why="summed instead of averaged over the real targets"),
     Mistake("numpy_loss", "masked_sparse_cross_entropy", code='''def masked_sparse_cross_entropy(y_true, y_pred):
     y_true = np.asarray(y_true).astype(int)
     y_pred = np.asarray(y_pred)
