@@ -1,0 +1,233 @@
+"""Mistake catalog and alternative solutions for a3_torch_rnn.
+
+Each Mistake must lose points in its own exercise and nowhere else; each Alternative must keep
+full marks. tests/test_catalogs.py checks both with the fast harness, and a few through nbgrader.
+"""
+
+from rnncourse.grading.catalog import Alternative, Mistake
+
+MISTAKES = [
+    # to_matrix
+    Mistake("pad_with_end", "to_matrix", (("torch.full((len(rows), T), PAD,", "torch.full((len(rows), T), vocab.end_id,"),),
+            why="padded with the END id: padding is then indistinguishable from real tokens"),
+    Mistake("no_start_token", "to_matrix", (("rows = [[vocab.end_id] + vocab.encode(name) for name in names]",
+                                            "rows = [vocab.encode(name) for name in names]"),), why="forgot the leading END"),
+    Mistake("no_end_token", "to_matrix", (("[vocab.end_id] + vocab.encode(name) for", "[vocab.end_id] + vocab.encode(name, add_end=False) for"),),
+            why="forgot the closing END: the model never learns to stop"),
+    Mistake("max_len_ignored", "to_matrix", (("T = max_len if max_len is not None else max(len(row) for row in rows)",
+                                             "T = max(len(row) for row in rows)"),), why="max_len ignored"),
+    Mistake("bool_mask", "to_matrix", (("mask = (batch_ix != PAD).float()", "mask = batch_ix != PAD"),), why="a boolean mask"),
+    # CharRNNCell
+    Mistake("cell_no_tanh", "CharRNNCell", (("h_next = torch.tanh(self.rnn_update(x_and_h))", "h_next = self.rnn_update(x_and_h)"),),
+            why="no tanh"),
+    Mistake("concat_wrong_dim", "CharRNNCell", (("torch.cat([self.embedding(x_t), h_prev], dim=-1)", "torch.cat([self.embedding(x_t), h_prev], dim=0)"),),
+            why="concatenation along the batch dimension"),
+    Mistake("concat_order", "CharRNNCell", (("torch.cat([self.embedding(x_t), h_prev], dim=-1)", "torch.cat([h_prev, self.embedding(x_t)], dim=-1)"),),
+            why="state before embedding"),
+    Mistake("probabilities_not_log", "CharRNNCell", (("F.log_softmax(self.rnn_to_logits(h_next), dim=-1)", "F.softmax(self.rnn_to_logits(h_next), dim=-1)"),),
+            why="probabilities instead of log-probabilities"),
+    Mistake("logits_from_prev_state", "CharRNNCell", (("self.rnn_to_logits(h_next)", "self.rnn_to_logits(h_prev)"),),
+            why="prediction from the previous state"),
+    # rnn_loop
+    Mistake("loop_state_not_carried", "rnn_loop", (("log_probs_t, state = model(batch_ix[:, t], state)", "log_probs_t, _ = model(batch_ix[:, t], state)"),),
+            why="the state is not carried from step to step"),
+    Mistake("stack_time_first", "rnn_loop", (("torch.stack(log_probs, dim=1)", "torch.stack(log_probs, dim=0)"),), why="(T, m, V) instead of (m, T, V)"),
+    Mistake("first_column_only", "rnn_loop", (("model(batch_ix[:, t], state)", "model(batch_ix[:, 0], state)"),), why="reads column 0 at every step"),
+    Mistake("detached_output", "rnn_loop", (("torch.stack(log_probs, dim=1)", "torch.stack(log_probs, dim=1).detach()"),),
+            why="detached: no gradient reaches the model"),
+    # compute_loss
+    Mistake("wrong_shift", "compute_loss", (("targets = batch_ix[:, 1:].clamp(min=0)", "targets = batch_ix[:, :-1].clamp(min=0)"),
+                                            ("target_mask = mask[:, 1:]", "target_mask = mask[:, :-1]"),
+                                            ("log_probs[:, :-1].gather", "log_probs[:, 1:].gather")),
+            why="each prediction scored against the token it read (the popular notebook's bug)"),
+    Mistake("padding_counted", "compute_loss", (("return -(picked * target_mask).sum() / target_mask.sum()", "return -picked.mean()"),),
+            why="padding counted in the loss"),
+    Mistake("mean_per_name", "compute_loss", (("/ target_mask.sum()", "/ log_probs.shape[0]"),), why="mean over names, not characters"),
+    Mistake("mask_not_shifted", "compute_loss", (("target_mask = mask[:, 1:]", "target_mask = mask[:, :-1]"),),
+            why="the mask of the inputs, not of the targets"),
+    Mistake("loss_as_float", "compute_loss", (("return -(picked * target_mask).sum() / target_mask.sum()",
+                                              "return float(-(picked * target_mask).sum() / target_mask.sum())"),),
+            why="returned a float: nothing to backpropagate"),
+    # train
+    Mistake("no_zero_grad", "train", (("        optimizer.zero_grad()\n", ""),), why="gradients accumulate over steps"),
+    Mistake("optimizer_other_model", "train", (("torch.optim.Adam(model.parameters(), lr=learning_rate)",
+                                               "torch.optim.Adam(copy.deepcopy(model).parameters(), lr=learning_rate)"),),
+            why="the optimizer steps another model's parameters (the popular notebook's LSTM bug)"),
+    Mistake("no_clipping", "train", (("        nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n", ""),), why="no gradient clipping"),
+    Mistake("clip_before_backward", "train", (("        loss.backward()\n        nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n",
+                                              "        nn.utils.clip_grad_norm_(model.parameters(), max_norm)\n        loss.backward()\n"),),
+            why="clipped before the gradients exist"),
+    Mistake("learning_rate_ignored", "train", (("lr=learning_rate)", "lr=3e-3)"),), why="fixed learning rate"),
+    Mistake("no_schedule", "train", (("        scheduler.step()\n", ""),), why="the schedule never advances"),
+    Mistake("left_in_train_mode", "train", (("    model.eval()\n", ""),), why="the model stays in training mode"),
+    # generate_sample
+    Mistake("temperature_ignored", "generate_sample", (("log_probs[0] / temperature", "log_probs[0]"),), why="temperature ignored"),
+    Mistake("temperature_multiplied", "generate_sample", (("log_probs[0] / temperature", "log_probs[0] * temperature"),),
+            why="multiplied by the temperature"),
+    Mistake("greedy", "generate_sample", (("int(torch.multinomial(probs, 1, generator=generator))", "int(torch.argmax(probs))"),),
+            why="argmax instead of sampling"),
+    Mistake("generator_ignored", "generate_sample", (("torch.multinomial(probs, 1, generator=generator)", "torch.multinomial(probs, 1)"),),
+            why="not reproducible: the generator is not used"),
+    Mistake("sample_state_reset", "generate_sample", (("generated.append(token)\n            log_probs, state = step_log_probs(model, torch.tensor([token], device=device), state)",
+                                                      "generated.append(token)\n            log_probs, state = step_log_probs(model, torch.tensor([token], device=device), None)"),),
+            why="the state is not carried while generating"),
+    Mistake("seed_phrase_not_fed", "generate_sample", (("[vocab.end_id] + vocab.encode(seed_phrase, add_end=False)", "[vocab.end_id]"),),
+            why="the seed phrase does not condition the model"),
+    Mistake("seed_phrase_dropped", "generate_sample", (("return seed_phrase + vocab.decode(generated)", "return vocab.decode(generated)"),),
+            why="the seed phrase is not part of the result"),
+    # CharRNNLoop
+    Mistake("not_batch_first", "CharRNNLoop", (("nn.RNN(embedding_size, hidden_size, batch_first=True)", "nn.RNN(embedding_size, hidden_size)"),),
+            why="time-first nn.RNN fed batch-first tensors"),
+    Mistake("rnn_state_ignored", "CharRNNLoop", (("self.rnn(self.embedding(batch_ix), state)", "self.rnn(self.embedding(batch_ix))"),),
+            why="the given state is ignored"),
+    Mistake("log_softmax_over_time", "CharRNNLoop", (("F.log_softmax(self.hid_to_logits(h_seq), dim=-1)", "F.log_softmax(self.hid_to_logits(h_seq), dim=1)"),),
+            why="normalised over time steps"),
+    Mistake("rnn_logits", "CharRNNLoop", (("F.log_softmax(self.hid_to_logits(h_seq), dim=-1)", "self.hid_to_logits(h_seq)"),),
+            why="logits instead of log-probabilities"),
+    # CharLSTMCell
+    Mistake("cell_state_not_carried", "CharLSTMCell", (("self.lstm(self.embedding(x_t), state)",
+                                                       "self.lstm(self.embedding(x_t), (state[0], torch.zeros_like(state[1])))"),),
+            why="the LSTM's cell state c is not carried"),
+    Mistake("logits_from_c", "CharLSTMCell", (("self.lstm_to_logits(h_next)", "self.lstm_to_logits(c_next)"),), why="prediction from c instead of h"),
+    Mistake("state_swapped", "CharLSTMCell", (("return log_probs, (h_next, c_next)", "return log_probs, (c_next, h_next)"),),
+            why="returns (c, h)"),
+    Mistake("lstm_cell_no_state", "CharLSTMCell", (("self.lstm(self.embedding(x_t), state)", "self.lstm(self.embedding(x_t))"),),
+            why="the LSTM cell restarts from zeros at every step"),
+    # CharLSTM
+    Mistake("one_layer", "CharLSTM", (("num_layers=num_layers, batch_first=True", "num_layers=1, batch_first=True"),), why="num_layers ignored"),
+    Mistake("lstm_state_not_carried", "CharLSTM", (("self.lstm(self.dropout(self.embedding(batch_ix)), state)",
+                                                   "self.lstm(self.dropout(self.embedding(batch_ix)))"),), why="the given (h, c) is ignored"),
+    Mistake("dropout_in_eval", "CharLSTM", (("self.lstm_to_logits(self.dropout(h_seq))", "self.lstm_to_logits(F.dropout(h_seq, self.dropout.p))"),),
+            why="functional dropout that stays on in eval mode"),
+    Mistake("no_output_dropout", "CharLSTM", (("self.lstm_to_logits(self.dropout(h_seq))", "self.lstm_to_logits(h_seq)"),),
+            why="no dropout on the LSTM outputs"),
+    Mistake("lstm_not_batch_first", "CharLSTM", ((", batch_first=True, dropout=dropout)", ", dropout=dropout)"),), why="time-first nn.LSTM"),
+]
+
+ALTERNATIVES = [
+    Alternative("numpy_to_matrix", "to_matrix", code='''def to_matrix(names, vocab, max_len=None):
+    T = max_len or max(len(name) + 2 for name in names)
+    out = np.full((len(names), T), PAD, dtype=np.int64)
+    for j, name in enumerate(names):
+        ids = ([vocab.end_id] + vocab.encode(name))[:T]
+        out[j, :len(ids)] = ids
+    batch_ix = torch.from_numpy(out)
+    return batch_ix, (batch_ix >= 0).to(torch.float32)
+'''),
+    Alternative("method_style_cell", "CharRNNCell", code='''class CharRNNCell(nn.Module):
+    def __init__(self, num_tokens, embedding_size=16, hidden_size=64):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.embedding = nn.Embedding(num_tokens, embedding_size)
+        self.rnn_update = nn.Linear(embedding_size + hidden_size, hidden_size)
+        self.rnn_to_logits = nn.Linear(hidden_size, num_tokens)
+
+    def initial_state(self, batch_size):
+        return self.rnn_update.weight.new_zeros(batch_size, self.hidden_size)
+
+    def forward(self, x_t, h_prev):
+        h_next = self.rnn_update(torch.hstack([self.embedding(x_t), h_prev])).tanh()
+        return self.rnn_to_logits(h_next).log_softmax(-1), h_next
+'''),
+    Alternative("unbind_cat_loop", "rnn_loop", code='''def rnn_loop(model, batch_ix):
+    state = model.initial_state(len(batch_ix))
+    steps = []
+    for x_t in batch_ix.unbind(dim=1):
+        log_probs_t, state = model(x_t, state)
+        steps.append(log_probs_t.unsqueeze(1))
+    return torch.cat(steps, dim=1)
+'''),
+    Alternative("nll_loss_ignore_index", "compute_loss", code='''def compute_loss(log_probs, batch_ix, mask):
+    V = log_probs.shape[-1]
+    return F.nll_loss(log_probs[:, :-1].reshape(-1, V), batch_ix[:, 1:].reshape(-1), ignore_index=PAD)
+'''),
+    Alternative("manual_schedule_train", "train", code='''def train(model, train_names, vocab, num_steps=1000, batch_size=64, learning_rate=3e-3, max_norm=1.0, seed=0):
+    torch.manual_seed(seed)
+    model.train()
+    params = list(model.parameters())
+    optimizer = torch.optim.Adam(params, lr=learning_rate)
+    batches = batch_stream(train_names, batch_size, seed)
+    losses = []
+    bar = progress(total=num_steps)
+    for step in range(num_steps):
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate * (1 - step / num_steps)
+        batch_ix, mask = (t.to(params[0].device) for t in to_matrix(next(batches), vocab))
+        loss = compute_loss(sequence_log_probs(model, batch_ix), batch_ix, mask)
+        optimizer.zero_grad(set_to_none=False)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, max_norm=max_norm)
+        optimizer.step()
+        losses.append(float(loss))
+        bar.update(1)
+    bar.close()
+    model.eval()
+    return losses
+'''),
+    Alternative("while_loop_sample", "generate_sample", code='''@torch.no_grad()
+def generate_sample(model, vocab, seed_phrase="", max_length=20, temperature=1.0, generator=None):
+    device = model_device(model)
+    ids = [vocab.end_id] + [vocab.stoi[c] for c in seed_phrase]
+    state, new = None, []
+    for i in ids:
+        log_probs, state = step_log_probs(model, torch.tensor([i], device=device), state)
+    while len(new) < max_length:
+        probs = (log_probs[0].cpu() / temperature).softmax(dim=0)
+        nxt = torch.multinomial(probs, num_samples=1, generator=generator).item()
+        if nxt == vocab.end_id:
+            break
+        new.append(nxt)
+        log_probs, state = step_log_probs(model, torch.tensor([nxt], device=device), state)
+    return seed_phrase + "".join(vocab.itos[i] for i in new)
+'''),
+    Alternative("tensor_methods_rnn_loop_model", "CharRNNLoop", code='''class CharRNNLoop(nn.Module):
+    def __init__(self, num_tokens, embedding_size=16, hidden_size=64):
+        super().__init__()
+        self.embedding = nn.Embedding(num_tokens, embedding_size)
+        self.rnn = nn.RNN(input_size=embedding_size, hidden_size=hidden_size, num_layers=1, nonlinearity="tanh", batch_first=True)
+        self.hid_to_logits = nn.Linear(hidden_size, num_tokens)
+
+    def forward(self, batch_ix, state=None):
+        outputs, last = self.rnn(self.embedding(batch_ix), state)
+        return torch.log_softmax(self.hid_to_logits(outputs), dim=2), last
+'''),
+    Alternative("tuple_unpacking_lstm_cell", "CharLSTMCell", code='''class CharLSTMCell(nn.Module):
+    def __init__(self, num_tokens, embedding_size=16, hidden_size=64):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.embedding = nn.Embedding(num_tokens, embedding_size)
+        self.lstm = nn.LSTMCell(embedding_size, hidden_size)
+        self.lstm_to_logits = nn.Linear(hidden_size, num_tokens)
+
+    def initial_state(self, batch_size):
+        weight = self.lstm.weight_hh
+        return tuple(weight.new_zeros(batch_size, self.hidden_size) for _ in range(2))
+
+    def forward(self, x_t, state):
+        h_prev, c_prev = state
+        h, c = self.lstm(self.embedding(x_t), (h_prev, c_prev))
+        return torch.log_softmax(self.lstm_to_logits(h), dim=-1), (h, c)
+'''),
+    Alternative("explicit_steps_lstm", "CharLSTM", code='''class CharLSTM(nn.Module):
+    def __init__(self, num_tokens, embedding_size=16, hidden_size=64, num_layers=2, dropout=0.0):
+        super().__init__()
+        self.embedding = nn.Embedding(num_tokens, embedding_size)
+        self.lstm = nn.LSTM(input_size=embedding_size, hidden_size=hidden_size, num_layers=num_layers,
+                            dropout=dropout, batch_first=True)
+        self.dropout = nn.Dropout(p=dropout)
+        self.lstm_to_logits = nn.Linear(hidden_size, num_tokens)
+
+    def forward(self, batch_ix, state=None):
+        x = self.embedding(batch_ix)
+        x = self.dropout(x)
+        if state is None:
+            outputs, (h, c) = self.lstm(x)
+        else:
+            outputs, (h, c) = self.lstm(x, state)
+        logits = self.lstm_to_logits(self.dropout(outputs))
+        return logits - logits.logsumexp(dim=-1, keepdim=True), (h, c)
+'''),
+]
+
+# the demo class: one student per mistake
+DEMO = ["cell_no_tanh", "wrong_shift", "optimizer_other_model"]
