@@ -3,7 +3,7 @@
 Running every variant through ``nbgrader autograde`` would take minutes each. Instead the
 harness executes the source notebook once in one kernel (in grading mode, as nbgrader does),
 then for each variant re-runs only the changed solution cell and the test cells after it,
-scores those cells exactly as nbgrader does (``IgnorePattern`` then ``determine_grade``), and
+scores those cells exactly as nbgrader does (``QuietWarnings`` then ``determine_grade``), and
 restores the reference cell. The test suite checks on real nbgrader runs that both agree.
 
 Test cells must therefore depend only on the solution cells and on cells that student code
@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -27,7 +26,8 @@ from nbgrader.utils import determine_grade
 
 from . import notebooks as nbs
 from .catalog import reference_solutions
-from .settings import CELL_TIMEOUT_S, IGNORED_STDERR, KERNEL_THREADS
+from .execute import quiet_stderr
+from .settings import CELL_TIMEOUT_S, KERNEL_THREADS
 
 TIMEOUT_ERROR = {"ename": "CellTimeoutError", "evalue": "",
                  "traceback": ["CellTimeoutError: No reply from kernel before timeout"]}
@@ -36,8 +36,10 @@ TIMEOUT_ERROR = {"ename": "CellTimeoutError", "evalue": "",
 def cell_score(cell) -> float:
     """The score nbgrader's autograde gives an executed test cell."""
     cell = copy.deepcopy(cell)
-    cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr"
-                                                    and IGNORED_STDERR and re.search(IGNORED_STDERR, o.text))]
+    for output in cell.outputs:
+        if output.output_type == "stream" and output.name == "stderr":
+            output.text = quiet_stderr(output.text)
+    cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr" and not o.text)]
     score, _ = determine_grade(cell)
     return float(score)
 

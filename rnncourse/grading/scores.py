@@ -5,11 +5,7 @@ from __future__ import annotations
 from nbgrader.api import Gradebook, MissingEntry
 
 from . import notebooks as nbs
-from .settings import ROOT
-
-
-def gradebook_url() -> str:
-    return f"sqlite:///{ROOT / 'gradebook.db'}"
+from .settings import gradebook_url  # noqa: F401 (re-exported)
 
 
 def cell_scores(assignment: str, student: str) -> dict[str, float] | None:

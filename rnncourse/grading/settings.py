@@ -15,17 +15,25 @@ ASSIGNMENTS = {
 
 # Seconds before a cell is interrupted. The slowest correct cell in grading mode takes a few
 # seconds on 2 cores, so this leaves ample room while capping an endless loop.
-CELL_TIMEOUT_S = 30
+CELL_TIMEOUT_S = int(os.environ.get("RNNCOURSE_CELL_TIMEOUT", 30))
 
-# stderr that nbgrader's IgnorePattern drops before scoring. Empty: correct solutions print
-# nothing to stderr (the notebooks silence library warnings in their import cells), so every
-# warning in a test cell is shown to the student and costs that cell.
-IGNORED_STDERR = ""
+# Seconds for the whole grading of one submission (nbgrader included) before it is abandoned
+# and graded as blank with a note. Grading mode takes well under a minute per notebook; this
+# leaves room for a few timed-out cells and kernel restarts.
+SUBMISSION_TIMEOUT_S = 900
+
 
 
 # Grading kernels use one BLAS/OpenMP thread each: the grading budgets are tiny, and spinning
 # BLAS threads competing with other kernels on a small machine can slow a cell down 100-fold.
 KERNEL_THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def gradebook_url(root: Path = ROOT) -> str:
+    """The gradebook's database URL: ``RNNCOURSE_DB_URL`` (e.g. a PostgreSQL server shared by
+    several graders), else the course's SQLite file. SQLite waits up to two minutes for a lock
+    instead of failing with "database is locked" when several workers write at once."""
+    return os.environ.get("RNNCOURSE_DB_URL") or f"sqlite:///{root / 'gradebook.db'}?timeout=120"
 
 
 def tool_env() -> dict:

@@ -1,0 +1,178 @@
+"""The grader-side defences, unit by unit: the static audit, intake, quiet warnings.
+
+The hostile catalog (test_hostile.py) shows them working together through nbgrader; these
+tests pin down each rule, and prove the audit never flags a correct solution: the reference
+and every alternative and mistake of the three catalogs pass it.
+"""
+
+import json
+
+import nbformat
+import pytest
+
+from rnncourse.grading import audit, catalog, intake
+from rnncourse.grading import notebooks as nbs
+from rnncourse.grading.execute import quiet_stderr
+from rnncourse.grading.settings import ASSIGNMENTS
+
+
+def trusted(assignment):
+    nb = nbs.read(nbs.release_path(assignment))
+    return audit.trusted_imports([c.source for c in nb.cells if c.cell_type == "code" and not nbs.is_solution(c)])
+
+
+@pytest.mark.parametrize("assignment", list(ASSIGNMENTS))
+def test_audit_passes_every_honest_solution(assignment):
+    cat = catalog.load(assignment)
+    reference = catalog.reference_solutions(assignment)
+    allowed = trusted(assignment)
+    for gid, code in reference.items():
+        assert audit.audit(code, allowed) == [], f"reference {gid} flagged"
+    for variant in list(cat.ALTERNATIVES) + list(cat.MISTAKES):
+        findings = audit.audit(variant.apply(reference[variant.cell]), allowed)
+        assert findings == [], f"{variant.name}: {[str(f) for f in findings]}"
+
+
+HONEST = [
+    "import numpy as np\ndef f(x):\n    return np.tanh(x)\n",
+    "from numpy import exp\nlayers = []\ndef g(z):\n    layers = [1]\n    return exp(z)\n",
+    "%time x = 1\ndef f():\n    return getattr(np, 'tanh')\n",
+    "class Cell(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.w = 1\n"
+    "    def __repr__(self):\n        return 'Cell'\n",
+    "def f(params):\n    params['W'] -= 1\n    cache = {}\n    cache['a'] = 2\n    return params\n",
+    "def f(m):\n    m.trainable = False\n    for p in m.parameters():\n        p.grad = None\n    return m\n",
+    "import os\nos.environ.get('HOME')\n",
+]
+
+TAMPER = {
+    "np.allclose = lambda *a, **k: True": "changes np.allclose",
+    "import numpy.testing as nt\nt = nt\nt.assert_allclose = print": "changes t.assert_allclose",
+    "get_ipython().input_transformers_cleanup.append(lambda l: [])": "get_ipython",
+    "class A:\n    def __eq__(self, o):\n        return True": "defines __eq__",
+    "import sys\nsys.modules['numpy'] = None": "imports sys",
+    "getattr(__builtins__, 'ex' + 'ec')('x')": "__builtins__",
+    "globals()['check_close'] = print": "globals",
+    "check_close = print": "rebinds check_close",
+    "from numpy import allclose as check_close": "rebinds check_close",
+    "def check_close(*a, **k):\n    pass": "redefines check_close",
+    "vars(np)['allclose'] = print": "vars",
+    "np.__dict__['allclose'] = print": "__dict__",
+    "[np][0].allclose = print": "through an expression",
+    "setattr(np, 'allclose', print)": "setattr",
+    "from unittest import mock\ndef f():\n    return mock.ANY": "imports unittest",
+    "type('X', (), {'__eq__': lambda s, o: True})": "three arguments",
+    "%time np.allclose = print": "changes np.allclose",
+    "%env X=1": "magic %env",
+    "import builtins\nbuiltins.print = None": "imports builtins",
+    "def f():\n    global np\n    np = None": "declares np global",
+    "import ctypes": "imports ctypes",
+    "def f(x):\n    e = x.__class__\n    return e": "__class__",
+    "exec('np.allclose = print')": "exec",
+}
+
+
+@pytest.mark.parametrize("code", HONEST)
+def test_audit_allows(code):
+    assert audit.audit(code, trusted("a3_torch_rnn")) == []
+
+
+@pytest.mark.parametrize("code", list(TAMPER))
+def test_audit_flags(code):
+    findings = audit.audit(code, trusted("a1_numpy_rnn"))
+    assert any(TAMPER[code] in str(f) for f in findings), [str(f) for f in findings]
+
+
+def test_stub_raises_with_the_findings():
+    findings = audit.audit("np.allclose = print", trusted("a1_numpy_rnn"))
+    namespace = {}
+    with pytest.raises(RuntimeError, match="points are withheld[\\s\\S]*changes np.allclose"):
+        exec(audit.stub("softmax", findings), namespace)
+
+
+def test_quiet_stderr_keeps_what_matters():
+    text = ("/x.py:3: DeprecationWarning: in1d is deprecated\n  np.in1d(a, b)\n"
+            "/x.py:5: RuntimeWarning: overflow encountered in exp\n  e = np.exp(z)\n"
+            "/k.py:9: FutureWarning: default will change\n"
+            "Traceback: something else\n")
+    assert quiet_stderr(text) == ("/x.py:5: RuntimeWarning: overflow encountered in exp\n  e = np.exp(z)\n"
+                                  "Traceback: something else\n")
+    assert quiet_stderr("/x.py:1: UserWarning: look at this\n") == "/x.py:1: UserWarning: look at this\n"
+
+
+@pytest.fixture
+def course(tmp_path):
+    """A course root with the a1 release, for intake."""
+    release = nbs.release_path("a1_numpy_rnn")
+    (tmp_path / "release" / "a1_numpy_rnn").mkdir(parents=True)
+    for item in release.parent.iterdir():
+        (tmp_path / "release" / "a1_numpy_rnn" / item.name).write_bytes(item.read_bytes())
+    return tmp_path
+
+
+def submit(course, nb_or_text, name="numpy_rnn.ipynb", student="s"):
+    folder = course / "submitted" / student / "a1_numpy_rnn"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(nb_or_text if isinstance(nb_or_text, str) else json.dumps(nb_or_text))
+    return folder
+
+
+def staged(course, student="s"):
+    return nbs.read(course / ".grading" / "staged" / student / "a1_numpy_rnn" / "numpy_rnn.ipynb")
+
+
+def test_intake_carries_solutions_and_drops_everything_else(course):
+    nb = nbs.read(nbs.release_path("a1_numpy_rnn"))
+    solutions = nbs.solution_cells(nb)
+    nb.cells[solutions["softmax"]].source = "def softmax(z):\n    return z\n"
+    nb.cells[solutions["clip"]].source = "np.allclose = print\n"
+    nb.cells.insert(3, nbformat.v4.new_code_cell("get_ipython().input_transformers_cleanup.append(str)"))
+    tests = nbs.test_cells(nb)
+    first_test = min(tests.values())
+    nb.cells[first_test].source = "pass"
+    nb.metadata["kernelspec"]["name"] = "evil"
+    submit(course, nb)
+    result = intake.stage("s", "a1_numpy_rnn", root=course)
+    graded = staged(course)
+    release = nbs.read(nbs.release_path("a1_numpy_rnn"))
+    assert len(graded.cells) == len(release.cells) + 1  # + the notes
+    assert graded.cells[1].id == intake.NOTES_ID
+    notes = graded.cells[1].source
+    for text in ("`clip` was not run", "restored from the release", "code cell(s) outside", "`evil`"):
+        assert text in notes
+    after = nbs.solution_cells(graded)
+    assert graded.cells[after["softmax"]].source == "def softmax(z):\n    return z\n"
+    assert "points are withheld" in graded.cells[after["clip"]].source
+    assert result.withheld == {"clip": result.withheld["clip"]} and not result.blank
+    assert not any("input_transformers" in c.source for c in graded.cells)
+    assert graded.cells[nbs.test_cells(graded)[nbs.grade_id(release.cells[first_test])]].source != "pass"
+
+
+@pytest.mark.parametrize("case,text,note", [
+    ("corrupt", '{"cells": [', "could not be read as a notebook"),
+    ("not a notebook", '{"hello": 1}', "could not be read as a notebook"),
+    ("missing", None, "was not in the submission"),
+])
+def test_intake_grades_unreadable_submissions_as_blank(course, case, text, note):
+    folder = course / "submitted" / "s" / "a1_numpy_rnn"
+    folder.mkdir(parents=True)
+    if text is not None:
+        (folder / "numpy_rnn.ipynb").write_text(text)
+    result = intake.stage("s", "a1_numpy_rnn", root=course)
+    assert result.blank and note in staged(course).cells[1].source
+    release = nbs.read(nbs.release_path("a1_numpy_rnn"))
+    graded = staged(course)
+    assert [c.source for c in graded.cells[2:]] == [c.source for c in release.cells[1:]]
+
+
+def test_intake_takes_a_renamed_notebook_and_notes_extra_files(course):
+    nb = nbs.read(nbs.release_path("a1_numpy_rnn"))
+    nb.cells[nbs.solution_cells(nb)["softmax"]].source = "def softmax(z):\n    return z\n"
+    folder = submit(course, nb, name="numpy_rnn-Copy1.ipynb")
+    (folder / "numpy.py").write_text("allclose = None")
+    intake.stage("s", "a1_numpy_rnn", root=course)
+    graded = staged(course)
+    assert "`numpy_rnn-Copy1.ipynb` was graded in its place" in graded.cells[1].source
+    assert "`numpy.py`" in graded.cells[1].source
+    assert graded.cells[nbs.solution_cells(graded)["softmax"]].source == "def softmax(z):\n    return z\n"
+    assert sorted(p.name for p in (course / ".grading/staged/s/a1_numpy_rnn").iterdir()) == ["numpy_rnn.ipynb"]
