@@ -5,6 +5,11 @@ and ``student1`` ... made from the mistake catalogs: student k makes the k-th de
 of every assignment and nothing else. The table shows each student's score per assignment
 and the exercises where points were lost; the run fails if any score is not what the
 catalog predicts.
+
+    python -m rnncourse.grading.demo [--workers N] [--scheduler ADDRESS] [--unsandboxed]
+
+The options go to the grading (:mod:`.autograde`), which grades the class in parallel, one
+submission per core by default.
 """
 
 from __future__ import annotations
@@ -36,7 +41,8 @@ def demo_class() -> dict[str, dict[str, tuple]]:
     return students
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    grading = list(sys.argv[1:] if argv is None else argv)  # options for autograde
     start = time.perf_counter()
     release.main([])
     for folder in ("submitted", "feedback"):
@@ -46,7 +52,7 @@ def main() -> int:
         for assignment, (solutions, _, _) in work.items():
             write_submission(assignment, student, solutions)
     print(f"demo class: {', '.join(students)}")
-    if autograde_main([]) != 0:
+    if autograde_main(grading) != 0:
         return 1
     autograde_main(["--feedback"])
     nbgrader("export", "--to", "grades.csv")

@@ -1,0 +1,171 @@
+"""Grade a class in parallel: one job per submission, dispatched to Dask distributed workers.
+
+    results = grade_class(jobs, sandboxed, workers=4)               # a LocalCluster of 4 processes
+    results = grade_class(jobs, sandboxed, scheduler="tcp://h:8786")  # a running Dask cluster
+
+A job is one (assignment, student) pair, graded by :func:`.autograde.grade_submission` (intake,
+``nbgrader autograde`` in a subprocess with its own kernel IPC folder, verification). A Dask
+worker mostly waits for that subprocess, so one worker process per core, one thread each, keeps
+the cores busy. ``workers=1`` grades in a plain loop, with identical results.
+
+What concurrent ``nbgrader autograde --student S`` runs share, and how it is made safe
+(nbgrader 0.9.6, ``converters/autograde.py`` and ``api.py``):
+
+- **Files.** Each run reads ``.grading/staged/S/A/`` and writes ``autograded/S/A/``, both its
+  own; ``--force`` removes only that folder. Nothing else in the course directory is written.
+- **Assignment rows.** ``autograde`` only reads the assignment, notebook, grade and source
+  cells (``generate_assignment`` writes them). They are recorded once, here, before dispatch.
+- **Rows created on first use.** ``Gradebook()`` inserts its course row, and ``autograde``
+  inserts the student, when missing: two runs doing that at once (the same student's
+  assignments, or any two first gradings) would race on a unique key, and one run would
+  fail. Here the course and every student are created once, in the parent, before dispatch.
+- **Per-submission rows** (the submission, its grades and comments) belong to one job.
+- **SQLite.** Writers take turns: the gradebook is switched to WAL (persistent in the file),
+  so readers never block the writer, and each connection waits up to 120 s for the lock
+  (``settings.gradebook_url``) instead of failing with "database is locked".
+- **Kernels.** Each run has its own IPC folder (``RNNCOURSE_IPC_DIR``); sharing one lost
+  submissions to connection clashes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import sys
+import time
+import traceback
+import uuid
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+
+from nbgrader.api import Gradebook
+from sqlalchemy.engine import make_url
+from tqdm import tqdm
+
+from .autograde import Result, ensure_in_gradebook, grade_submission
+from .settings import ROOT, SUBMISSION_TIMEOUT_S, gradebook_url
+
+
+@dataclass(frozen=True)
+class Job:
+    assignment: str
+    student: str
+
+
+def default_workers() -> int:
+    """``RNNCOURSE_WORKERS``, else one worker per core this process may use."""
+    return int(os.environ.get("RNNCOURSE_WORKERS") or len(os.sched_getaffinity(0)))
+
+
+# --- the gradebook, prepared once in the parent -------------------------------------------------
+
+def use_wal(url: str) -> str | None:
+    """Switch a SQLite gradebook to write-ahead logging (a persistent setting); its journal mode."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    with closing(sqlite3.connect(parsed.database, timeout=120)) as db:
+        return db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+
+
+def prepare_gradebook(jobs: list[Job]) -> None:
+    """Create what concurrent runs would race to create: the course, assignments, students."""
+    url = gradebook_url()
+    with Gradebook(url):  # creates the tables and the course row
+        pass
+    use_wal(url)
+    for assignment in dict.fromkeys(job.assignment for job in jobs):
+        ensure_in_gradebook(assignment)
+    with Gradebook(url) as gb:
+        for student in sorted({job.student for job in jobs}):
+            gb.update_or_create_student(student)
+
+
+# --- one job -------------------------------------------------------------------------------------
+
+def grade_job(job: Job, sandboxed: bool, timeout: float) -> Result:
+    """Grade one submission; an unexpected error becomes a failed Result, never a missing student."""
+    start = time.perf_counter()
+    try:
+        return grade_submission(job.assignment, job.student, sandboxed, timeout)
+    except Exception as error:
+        last = traceback.format_exception_only(type(error), error)[-1].strip()
+        return Result(job.student, job.assignment, seconds=time.perf_counter() - start,
+                      error=f"grading raised {last}")
+
+
+def _grade_on_worker(job: Job, sandboxed: bool, timeout: float, root: str, env: dict) -> Result:
+    """Runs in a Dask worker: same course directory, same settings as the dispatching command."""
+    if str(ROOT) != root:
+        raise RuntimeError(f"this Dask worker imports the course from {ROOT}, but the class is in {root}: "
+                           "start workers from the same course directory path")
+    os.environ.update(env)
+    return grade_job(job, sandboxed, timeout)
+
+
+def _forwarded_env() -> dict:
+    """The course's settings (gradebook URL, timeouts...) that a remote worker must share."""
+    env = {k: v for k, v in os.environ.items()
+           if (k.startswith("RNNCOURSE_") and k != "RNNCOURSE_IPC_DIR") or k == "KERAS_BACKEND"}
+    env["RNNCOURSE_DB_URL"] = gradebook_url()
+    return env
+
+
+# --- the class -----------------------------------------------------------------------------------
+
+@contextmanager
+def dask_client(workers: int, scheduler: str | None = None):
+    """A Client of the cluster at ``scheduler``, or of a new LocalCluster of worker processes."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="30s")
+        except OSError as error:
+            raise SystemExit(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
+        with client:
+            yield client
+        return
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                      silence_logs=logging.ERROR, memory_limit=0) as cluster, Client(cluster) as client:
+        yield client
+
+
+def _report(bar: tqdm, result: Result) -> None:
+    status = f"{result.score:g}" if result.ok else f"FAILED ({(result.error or '')[:80]})"
+    bar.write(f"{result.assignment} {result.student}: {status} [{result.seconds:.1f} s]", file=sys.stdout)
+    bar.update()
+
+
+def grade_class(jobs: list[Job], sandboxed: bool, workers: int = 1, scheduler: str | None = None,
+                timeout: float = SUBMISSION_TIMEOUT_S) -> list[Result]:
+    """Grade every job; results in the order of ``jobs``, whatever order they finish in."""
+    if not jobs:
+        return []
+    prepare_gradebook(jobs)
+    results: list[Result | None] = [None] * len(jobs)
+    with tqdm(total=len(jobs), desc="grading", unit="submission", file=sys.stderr, dynamic_ncols=True) as bar:
+        if workers <= 1 and not scheduler:
+            for i, job in enumerate(jobs):
+                results[i] = grade_job(job, sandboxed, timeout)
+                _report(bar, results[i])
+            return results
+        from distributed import as_completed
+
+        with dask_client(workers, scheduler) as client:
+            run = uuid.uuid4().hex[:8]
+            futures = [client.submit(_grade_on_worker, job, sandboxed, timeout, str(ROOT), _forwarded_env(),
+                                     key=f"grade-{job.assignment}-{job.student}-{run}", pure=False)
+                       for job in jobs]
+            index = {future.key: i for i, future in enumerate(futures)}
+            for future in as_completed(futures):
+                i, job = index[future.key], jobs[index[future.key]]
+                try:
+                    results[i] = future.result()
+                except Exception as error:  # the worker died, or refused the job
+                    results[i] = Result(job.student, job.assignment,
+                                        error=f"the Dask worker failed: {type(error).__name__}: {error}")
+                _report(bar, results[i])
+    return results
