@@ -5,10 +5,14 @@ assignment are graded by `nbgrader autograde`:
 - the demo's own expectations hold (reference 100, blank 0, each mistake loses only its exercise);
 - nbgrader's per-cell scores equal the fast harness's, so the catalog tests speak for nbgrader;
 - grading the same submissions again gives identical scores (checked on a1, the quickest);
-- feedback and grades.csv cover every student.
+- feedback and grades.csv cover every student;
+- hostile submissions to the real assignments (tampering with the tests, a transformer that
+  would blank the test cells, a kernel that dies, a look at the gradebook and at other
+  students' work), graded sandboxed, lose exactly the exercise they spoil and nothing else.
 """
 
 import csv
+import json
 import shutil
 import subprocess
 import sys
@@ -17,7 +21,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from rnncourse.grading import notebooks as nbs
-from rnncourse.grading.catalog import load, variant_solutions
+from rnncourse.grading.catalog import load, reference_solutions, variant_solutions
 from rnncourse.grading.harness import Harness
 from rnncourse.grading.settings import ASSIGNMENTS, ROOT, tool_env
 from rnncourse.grading.submissions import write_submission
@@ -40,6 +44,24 @@ def all_scores(course):
 
 pytestmark = pytest.mark.xdist_group("nbgrader_e2e")
 
+PEEK = """for path in ["../../../gradebook.db", "../../../submitted/reference/a1_numpy_rnn/numpy_rnn.ipynb"]:
+    try:
+        open(path, "a").write("tampered")
+        print("WROTE", path)
+    except OSError as error:
+        print("refused", path, error)
+"""
+
+# student -> (assignment, the exercise that must lose its points (or None), how its solution cell is spoiled)
+HOSTILE = {
+    "tamper_a1": ("a1_numpy_rnn", "clip",
+                  lambda code: "import numpy.testing\nnumpy.testing.assert_allclose = lambda *a, **k: None\n" + code),
+    "peek_a1": ("a1_numpy_rnn", None, lambda code: PEEK + code),
+    "transformer_a2": ("a2_keras_lstm", "vectorize",
+                       lambda code: "get_ipython().input_transformers_cleanup.append(lambda lines: [])\n" + code),
+    "crash_a3": ("a3_torch_rnn", "generate_sample", lambda code: code + "\nimport os\nos._exit(1)\n"),
+}
+
 
 @pytest.fixture(scope="module")
 def graded_course(tmp_path_factory):
@@ -59,7 +81,37 @@ def graded_course(tmp_path_factory):
     # grade the whole a1 class again
     regrade = run(course, "rnncourse.grading.autograde", "a1_numpy_rnn")
     assert regrade.returncode == 0, regrade.stdout[-3000:] + regrade.stderr[-3000:]
-    return course, demo.stdout, first, all_scores(course)
+    second = all_scores(course)
+    # hostile students, graded sandboxed through the course's own command
+    for student, (assignment, exercise, spoil) in HOSTILE.items():
+        solutions = reference_solutions(assignment)
+        spoiled = exercise or "softmax"
+        solutions[spoiled] = spoil(solutions[spoiled])
+        write_submission(assignment, student, solutions, root=course)
+        graded = run(course, "rnncourse.grading.autograde", assignment, "--student", student)
+        assert graded.returncode == 0, graded.stdout[-3000:] + graded.stderr[-3000:]
+    return course, demo.stdout, first, second
+
+
+@pytest.mark.parametrize("student", sorted(HOSTILE))
+def test_hostile_submissions_lose_only_what_they_spoil(graded_course, student):
+    course, _, first, _ = graded_course
+    assignment, exercise, _ = HOSTILE[student]
+    scores = all_scores(course)
+    reference = first[("reference", assignment)]
+    exercises = nbs.solution_cells(nbs.read(nbs.source_path(assignment)))
+    spoiled = {t for t in reference if exercise and nbs.exercise_of(t, exercises) == exercise}
+    assert scores[(student, assignment)] == {t: 0.0 if t in spoiled else v for t, v in reference.items()}
+    assert (not exercise) or sum(reference[t] for t in spoiled) > 0
+    assert {k: v for k, v in scores.items() if k[0] in ("reference", "blank")} == \
+        {k: v for k, v in first.items() if k[0] in ("reference", "blank")}, "other students' scores changed"
+    graded = nbs.read(course / "autograded" / student / assignment / nbs.notebook_name(assignment))
+    printed = json.dumps([c.get("outputs", []) for c in graded.cells] + [c.source for c in graded.cells
+                                                                         if c.cell_type == "markdown"])
+    explain = {"tamper_a1": "points are withheld", "peek_a1": "refused", "transformer_a2": "points are withheld",
+               "crash_a3": "KernelDiedError"}[student]
+    assert explain in printed and "WROTE" not in printed
+    assert "tampered" not in (course / "submitted" / "reference" / "a1_numpy_rnn" / "numpy_rnn.ipynb").read_text()
 
 
 def test_demo_table_and_expectations(graded_course):
