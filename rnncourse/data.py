@@ -138,31 +138,43 @@ def minibatches(names: Sequence[str], vocab: Vocabulary, batch_size: int, rng: n
     is then shuffled): names of similar length share a batch, so far less time is spent on
     padding, at the price of slightly less random batches.
     """
-    encoded = [vocab.encode(name) for name in names]  # once, not at every batch
+    encoded = [vocab.encode(name) for name in names]
     if not encoded:
         raise ValueError("no names to batch")
+    # Every name is encoded and padded once; a batch is then a selection of rows, cut to its
+    # longest name (or to max_len), which is what _pad_encoded would give for those names.
+    all_inputs, all_targets, all_mask = _pad_encoded(encoded, vocab, max_len)
+    lengths = np.array([len(ids) for ids in encoded])
+
+    def batch(rows):
+        T = max_len if max_len is not None else int(lengths[rows].max())
+        return all_inputs[rows, :T], all_targets[rows, :T], all_mask[rows, :T]
+
     while True:
         order = rng.permutation(len(encoded))
         if bucket > 1:
             batches = []
             for start in range(0, len(encoded), batch_size * bucket):
-                chunk = sorted(order[start:start + batch_size * bucket], key=lambda i: len(encoded[i]))
+                chunk = order[start:start + batch_size * bucket]
+                chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
                 batches += [chunk[k:k + batch_size] for k in range(0, len(chunk), batch_size)]
             for b in rng.permutation(len(batches)):
-                yield _pad_encoded([encoded[i] for i in batches[b]], vocab, max_len)
+                yield batch(batches[b])
         else:
             for start in range(0, len(encoded), batch_size):
-                yield _pad_encoded([encoded[i] for i in order[start:start + batch_size]], vocab, max_len)
+                yield batch(order[start:start + batch_size])
 
 
 def one_hot(ids: np.ndarray, depth: int, dtype=np.float64) -> np.ndarray:
     """One-hot encoding with the class axis first: ids ``(m, T)`` -> ``(depth, m, T)``.
 
     This is the layout of the NumPy assignment (column ``j`` is example ``j``). ``PAD`` ids
-    become all-zero columns.
+    become all-zero columns. In memory the id axes are stored in reverse order (time before
+    examples), so that all steps side by side, ``out.transpose(0, 2, 1).reshape(depth, T * m)``,
+    are one matrix without a copy, and each step ``out[:, :, t]`` has contiguous rows.
     """
     ids = np.asarray(ids)
-    out = np.zeros((depth,) + ids.shape, dtype=dtype)
+    out = np.zeros((depth,) + ids.shape[::-1], dtype=dtype).transpose(0, *range(ids.ndim, 0, -1))
     valid = ids >= 0
     idx = np.nonzero(valid)
     out[(ids[valid],) + idx] = 1

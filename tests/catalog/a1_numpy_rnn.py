@@ -6,6 +6,36 @@ full marks. tests/test_catalogs.py checks both with the fast harness, and a few 
 
 from rnncourse.grading.catalog import Alternative, Mistake
 
+# The classic step-by-step solutions (the reference does the products that do not depend on the
+# recurrence once for all steps): most students write these, so mistakes are also made in them.
+STEP_LOOP_FORWARD = '''def rnn_forward(X, Y, mask, a0, parameters):
+    n_x, m, T_x = X.shape
+    n_y = parameters["Wya"].shape[0]
+    a = np.zeros((a0.shape[0], m, T_x + 1), dtype=np.result_type(a0, parameters["Wax"]))
+    y_hat = np.zeros((n_y, m, T_x), dtype=a.dtype)
+    a[:, :, 0] = a0
+    for t in range(T_x):
+        a[:, :, t + 1], y_hat[:, :, t] = rnn_step_forward(X[:, :, t], a[:, :, t], parameters)
+    safe_targets = np.where(mask > 0, Y, 0)
+    p_target = np.take_along_axis(y_hat, safe_targets[None], axis=0)[0]
+    loss = float(-(np.log(p_target) * mask).sum() / mask.sum())
+    return loss, {"a": a, "y_hat": y_hat, "X": X, "Y": Y, "mask": mask}
+'''
+
+STEP_LOOP_BACKWARD = '''def rnn_backward(cache, parameters):
+    a, y_hat, X, Y, mask = cache["a"], cache["y_hat"], cache["X"], cache["Y"], cache["mask"]
+    n_y, m, T_x = y_hat.shape
+    dlogits = (y_hat - one_hot(np.where(mask > 0, Y, PAD), n_y, dtype=y_hat.dtype)) * (mask / mask.sum())[None]
+    gradients = {"d" + name: np.zeros_like(value) for name, value in parameters.items()}
+    da_next = np.zeros_like(a[:, :, 0])
+    for t in reversed(range(T_x)):
+        step, da_next = rnn_step_backward(dlogits[:, :, t], da_next, X[:, :, t], a[:, :, t + 1], a[:, :, t], parameters)
+        for name, value in step.items():
+            gradients[name] += value
+    gradients["da0"] = da_next
+    return gradients
+'''
+
 MISTAKES = [
     # build_vocabulary
     Mistake("end_last", "build_vocabulary", (("[END] + chars", "chars + [END]"),), why="END appended last instead of id 0"),
@@ -36,7 +66,9 @@ MISTAKES = [
     Mistake("unmasked_loss", "rnn_forward", (("(np.log(p_target) * mask).sum() / mask.sum()", "np.log(p_target).sum() / p_target.size"),),
             why="padding counted in the loss"),
     Mistake("per_name_loss", "rnn_forward", (("* mask).sum() / mask.sum()", "* mask).sum() / m"),), why="loss per name, not per character"),
-    Mistake("a0_ignored", "rnn_forward", (("a[:, :, 0] = a0", "a[:, :, 0] = 0"),), why="started from zeros instead of a0"),
+    Mistake("a0_ignored", "rnn_forward", (("states[:, 0] = a0", "states[:, 0] = 0"),), why="started from zeros instead of a0"),
+    Mistake("a0_ignored_step_loop", "rnn_forward", code=STEP_LOOP_FORWARD.replace("a[:, :, 0] = a0", "a[:, :, 0] = 0"),
+            why="started from zeros instead of a0, in a loop over rnn_step_forward"),
     Mistake("targets_shifted", "rnn_forward", (("np.where(mask > 0, Y, 0)", "np.where(mask > 0, np.roll(Y, -1, axis=1), 0)"),),
             why="targets off by one"),
     # rnn_step_backward
@@ -46,13 +78,17 @@ MISTAKES = [
             why="ignored the gradient from later steps"),
     Mistake("dWaa_from_next", "rnn_step_backward", (('"dWaa": dz @ a_prev.T', '"dWaa": dz @ a_next.T'),), why="dWaa with a_next"),
     # rnn_backward
-    Mistake("overwrite", "rnn_backward", (("gradients[name] += value", "gradients[name] = value"),),
+    Mistake("overwrite", "rnn_backward", code=STEP_LOOP_BACKWARD.replace("gradients[name] += value", "gradients[name] = value"),
             why="gradients overwritten rather than accumulated over time"),
-    Mistake("unmasked_dy", "rnn_backward", (("* (mask / mask.sum())[None]", "/ mask.sum()"),), why="padded steps left unmasked"),
+    Mistake("unmasked_dy", "rnn_backward", (("dy = y_hat.transpose(0, 2, 1) * weight", "dy = y_hat.transpose(0, 2, 1) / mask.sum()"),),
+            why="padded steps left unmasked"),
     Mistake("forward_order", "rnn_backward", (("reversed(range(T_x))", "range(T_x)"),), why="walked the steps forwards"),
-    Mistake("unnormalised", "rnn_backward", (("(mask / mask.sum())[None]", "mask[None]"),), why="forgot to divide by the count"),
-    Mistake("da_next_dropped", "rnn_backward", (("da_next, X[:, :, t]", "np.zeros_like(da_next), X[:, :, t]"),),
-            why="truncated: no gradient through time"),
+    Mistake("unnormalised", "rnn_backward", (("weight = mask.T / mask.sum()", "weight = mask.T"),), why="forgot to divide by the count"),
+    Mistake("da_next_dropped", "rnn_backward", (("        dz[:, t] += da_next\n", ""),), why="truncated: no gradient through time"),
+    Mistake("derivative_at_prev", "rnn_backward", (("1 - states[:, t + 1] ** 2", "1 - states[:, t] ** 2"),),
+            why="tanh' at the states each step read, not the ones it produced"),
+    Mistake("da_next_dropped_step_loop", "rnn_backward", code=STEP_LOOP_BACKWARD.replace("da_next, X[:, :, t]", "np.zeros_like(da_next), X[:, :, t]"),
+            why="truncated, in a loop over rnn_step_backward"),
     # numerical_gradient
     Mistake("one_sided", "numerical_gradient", code='''def numerical_gradient(f, x, eps=1e-5):
     grad = np.zeros(x.shape)
@@ -179,6 +215,8 @@ ALTERNATIVES = [
                 count += 1
     return total / count, {"a": a, "y_hat": y_hat, "X": X, "Y": Y, "mask": mask}
 '''),
+    Alternative("step_loop_forward", "rnn_forward", code=STEP_LOOP_FORWARD),
+    Alternative("step_loop_backward", "rnn_backward", code=STEP_LOOP_BACKWARD),
     Alternative("outer_products_step_backward", "rnn_step_backward", code='''def rnn_step_backward(dy, da_next, xt, a_next, a_prev, parameters):
     m = dy.shape[1]
     dz = (1 - np.tanh(np.arctanh(np.clip(a_next, -1 + 1e-15, 1 - 1e-15))) ** 2) * (parameters["Wya"].T @ dy + da_next)
