@@ -36,15 +36,17 @@ from rnncourse.grading.execute import QuietWarnings, ResilientExecute  # noqa: E
 c.Autograde.autograde_preprocessors = [ResilientExecute, QuietWarnings, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 
-# `make autograde` (rnncourse.grading.autograde) sets RNNCOURSE_SANDBOX=1: every student kernel
-# then runs in the bubblewrap sandbox (rnncourse/grading/sandbox.py), reached over unix sockets
-# in a folder of its own (a sandbox has no network, so no TCP), and interrupted by message.
+# `make autograde` (rnncourse.grading.autograde) gives every submission a folder of its own
+# for the kernel's unix sockets (RNNCOURSE_IPC_DIR): no TCP ports to race for when several
+# submissions are graded at once. With RNNCOURSE_SANDBOX=1 (the default) every student kernel
+# also runs in the bubblewrap sandbox (rnncourse/grading/sandbox.py), interrupted by message.
+if os.environ.get("RNNCOURSE_IPC_DIR"):
+    c.KernelManager.transport = "ipc"
+    c.KernelManager.ip = os.path.join(os.environ["RNNCOURSE_IPC_DIR"], "kernel")
 if os.environ.get("RNNCOURSE_SANDBOX") == "1":
     from rnncourse.grading.sandbox import KERNEL_NAME  # noqa: E402
 
     c.Execute.kernel_name = KERNEL_NAME
-    c.KernelManager.transport = "ipc"
-    c.KernelManager.ip = os.path.join(os.environ["RNNCOURSE_IPC_DIR"], "kernel")
 
 # Outputs are capped so that a chatty submission cannot bloat the gradebook or the feedback.
 c.LimitOutput.max_lines = 200

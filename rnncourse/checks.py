@@ -11,6 +11,11 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .integrity import TamperedError, make_guard  # noqa: F401 (TamperedError is part of the API)
+
+# Recorded when the notebook imports the checks, before any student code runs (see integrity.py).
+_guard = make_guard()
+
 
 class CheckFailure(AssertionError):
     """A failed check. Its message is meant for the student."""
@@ -68,6 +73,7 @@ def as_array(got: Any, call: str, name: str, hint: str = "") -> np.ndarray:
 
 
 def check_shape(got: Any, expected_shape: tuple, call: str, name: str, hint: str = "") -> np.ndarray:
+    _guard()
     array = as_array(got, call, name, hint)
     if array.shape != tuple(expected_shape):
         fail(call, f"{name} has the wrong shape", tuple(expected_shape), array.shape, hint)
@@ -77,6 +83,7 @@ def check_shape(got: Any, expected_shape: tuple, call: str, name: str, hint: str
 def check_close(got: Any, expected: Any, call: str, name: str, hint: str = "",
                 rtol: float = 1e-5, atol: float = 1e-7) -> np.ndarray:
     """Shape and values of an array against the expected one, with a tolerance."""
+    _guard()
     expected = np.asarray(expected, dtype=np.float64)
     array = check_shape(got, expected.shape, call, name, hint)
     if not np.all(np.isfinite(array)):
@@ -91,6 +98,7 @@ def check_close(got: Any, expected: Any, call: str, name: str, hint: str = "",
 
 def check_equal(got: Any, expected: Any, call: str, name: str, hint: str = "") -> None:
     """Exact equality of plain Python values (ints, strings, lists, dicts)."""
+    _guard()
     if type(got) in (list, tuple) and type(expected) in (list, tuple):
         got_plain = [int(g) if isinstance(g, (np.integer,)) else g for g in got]
         ok = len(got_plain) == len(expected) and all(type(g) in (int, str, float, bool) and g == e
@@ -105,6 +113,7 @@ def check_equal(got: Any, expected: Any, call: str, name: str, hint: str = "") -
 
 
 def check_true(condition: bool, call: str, what: str, hint: str = "") -> None:
+    _guard()
     if not bool(condition):
         raise CheckFailure(f"{call}: {what}" + (f"\n  Hint: {hint}" if hint else ""))
 

@@ -6,6 +6,8 @@ and every alternative and mistake of the three catalogs pass it.
 """
 
 import json
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -13,7 +15,7 @@ import pytest
 from rnncourse.grading import audit, catalog, intake
 from rnncourse.grading import notebooks as nbs
 from rnncourse.grading.execute import quiet_stderr
-from rnncourse.grading.settings import ASSIGNMENTS
+from rnncourse.grading.settings import ASSIGNMENTS, ROOT
 
 
 def trusted(assignment):
@@ -176,3 +178,56 @@ def test_intake_takes_a_renamed_notebook_and_notes_extra_files(course):
     assert "`numpy.py`" in graded.cells[1].source
     assert graded.cells[nbs.solution_cells(graded)["softmax"]].source == "def softmax(z):\n    return z\n"
     assert sorted(p.name for p in (course / ".grading/staged/s/a1_numpy_rnn").iterdir()) == ["numpy_rnn.ipynb"]
+
+
+# The checks' integrity guard (rnncourse/integrity.py), in fresh processes: a tamper changes numpy.
+
+GUARD_PROBE = """
+import os, warnings
+warnings.simplefilter("error")
+os.environ["KERAS_BACKEND"] = "torch"
+import numpy as np, torch, keras
+from rnncourse.checks import check_close, check_true, TamperedError
+{legit}
+check_close(np.ones(3), np.ones(3), "f()", "x")
+{tamper}
+for attempt in range(2):
+    try:
+        check_close(np.zeros(3), np.ones(3), "f()", "x")
+        print("passed")
+    except TamperedError as error:
+        print("tampered", str(error).split("(")[1].split(")")[0])
+    except AssertionError:
+        print("failed")
+"""
+
+LEGIT = """
+model = keras.Sequential([keras.layers.Input((4,)), keras.layers.Dense(3)])
+model.compile(optimizer="adam", loss="mse")
+model.fit(np.ones((8, 4)), np.ones((8, 3)), epochs=1, verbose=0)
+net = torch.nn.LSTM(3, 5)
+out, _ = net(torch.ones(2, 1, 3))
+out.sum().backward()
+torch.optim.Adam(net.parameters()).step()
+np.random.seed(0); torch.manual_seed(0); np.set_printoptions(precision=3)
+import matplotlib.pyplot as plt
+plt.plot([1, 2]); plt.close("all")
+"""
+
+
+@pytest.mark.parametrize("tamper, expected", [
+    ("", "failed"),  # no tamper: an honest failure
+    ("for m in [np]:\n    m.allclose = lambda *a, **k: True", "tampered numpy.allclose"),
+    ("import functools\nclass L:\n    allclose = staticmethod(lambda *a, **k: True)\n"
+     "functools.update_wrapper(np, L, assigned=())", "tampered numpy.allclose"),
+    ("class P:\n    def f(self):\n        self.isfinite = lambda x: True\nP.f(np)", "tampered numpy.isfinite"),
+    ("def patch(t):\n    t.numpy = lambda self: None\npatch(torch.Tensor)", "tampered torch.Tensor.numpy"),
+    ("for m in [keras.ops]:\n    del m.convert_to_numpy", "tampered keras.ops.convert_to_numpy"),
+])
+def test_integrity_guard_catches_tampers_the_audit_cannot_see(tamper, expected):
+    code = GUARD_PROBE.format(legit="" if tamper else LEGIT, tamper=tamper)  # legit use must not alarm
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr[-2000:]
+    first, second = proc.stdout.splitlines()
+    assert first == second, "once tampered, every later check fails"
+    assert first == expected

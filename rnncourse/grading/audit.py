@@ -25,7 +25,9 @@ A flagged cell is not run: the grader puts a stub in its place that raises
 :class:`TamperPolicyError` with the findings, so the exercise scores 0, the tests of other
 exercises are unaffected (they use reference versions of what they depend on), and the
 feedback says why. Everything else a kernel can do to itself (crash, hang, exhaust memory) is
-the sandbox's and the execute preprocessor's business, not this audit's.
+the sandbox's and the execute preprocessor's business, not this audit's. A tamper that slips
+past this audit through an indirect route still trips the checks' integrity guard
+(``rnncourse/integrity.py``), which watches the effect rather than the code.
 """
 
 from __future__ import annotations
@@ -47,7 +49,9 @@ ALLOWED_MAGICS = {"time", "timeit", "matplotlib", "pinfo", "pinfo2", "who", "who
 HOOK_ATTRIBUTES = {"input_transformers_cleanup", "input_transformers_post", "ast_transformers", "showtraceback",
                    "showsyntaxerror", "excepthook", "displayhook", "settrace", "setprofile", "run_cell",
                    "run_cell_async", "register_magic_function", "f_globals", "f_locals", "f_back", "gi_frame",
-                   "cr_frame", "tb_frame"}
+                   "cr_frame", "tb_frame",
+                   # the ways to the interpreter's module table through an ordinary module (os.sys.modules)
+                   "sys", "modules", "builtins", "_guard"}
 DUNDER = re.compile(r"^__\w+__$")
 BUILTIN_NAMES = set(dir(builtins))
 

@@ -1,6 +1,7 @@
 """``make autograde`` / ``make feedback``: grade every submission in submitted/, safely.
 
-    python -m rnncourse.grading.autograde [--feedback] [--student ID] [--unsandboxed] [ASSIGNMENT ...]
+    python -m rnncourse.grading.autograde [--feedback] [--student ID] [--unsandboxed]
+                                          [--workers N] [--scheduler ADDRESS] [--db URL] [ASSIGNMENT ...]
 
 Each submission goes through three steps (see the README's "Grading you can trust"):
 
@@ -134,6 +135,9 @@ def grade_submission(assignment: str, student: str, sandboxed: bool = True,
     """Intake, grade and verify one submission (see the module's docstring)."""
     start = time.perf_counter()
     result = Result(student, assignment)
+    if sandboxed:  # idempotent; a Dask worker on another machine has its own venv
+        from .sandbox import install_kernelspec
+        install_kernelspec()
     intake = intake_mod.stage(student, assignment)
     result.notes, result.withheld = intake.notes, sorted(intake.withheld)
     error = _run_nbgrader(assignment, student, sandboxed, timeout)

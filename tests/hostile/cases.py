@@ -28,6 +28,7 @@ WRONG_SOFTMAX = "def softmax(z):\n    return z\n"
 WITHOUT_SOFTMAX = TOTAL - POINTS["softmax"]
 WITHHELD = r"points are withheld"
 DIED = r"KernelDiedError|the kernel died"
+GUARD = r"grading machinery was changed"
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,32 @@ SHOWTRACEBACK = """ip = get_ipython()
 ip.showtraceback = lambda *a, **k: None
 """ + WRONG_SOFTMAX
 
+# Tampers that the static audit lets through, caught by the checks' integrity guard
+# (rnncourse/integrity.py): the change itself is detected, however it was made.
+LOOP_ALIAS = """for module in [np.testing, np]:
+    module.assert_allclose = module.allclose = lambda *args, **kwargs: True
+""" + WRONG_SOFTMAX
+
+UPDATE_WRAPPER = """import functools
+
+class Lenient:
+    allclose = staticmethod(lambda *args, **kwargs: True)
+    isfinite = staticmethod(lambda x: np.ones(np.shape(x), dtype=bool))
+
+functools.update_wrapper(np, Lenient, assigned=())  # copies Lenient's attributes onto numpy
+""" + WRONG_SOFTMAX
+
+FOREIGN_RECEIVER = """class Patch:
+    def apply(self):
+        self.allclose = lambda *args, **kwargs: True
+
+Patch.apply(np)
+""" + WRONG_SOFTMAX
+
+OS_SYS_MODULES = """import os
+os.sys.modules["rnncourse.checks"].check_close = lambda *args, **kwargs: None
+""" + WRONG_SOFTMAX
+
 WARNS = """import warnings
 def softmax(z):
     warnings.warn("softmax: this spelling is deprecated", DeprecationWarning)
@@ -288,4 +315,8 @@ def cases(port: int) -> list[Case]:
         Case("aliased_module", WITHOUT_SOFTMAX, WITHHELD, with_softmax(ALIASED)),
         Case("showtraceback", WITHOUT_SOFTMAX, WITHHELD, with_softmax(SHOWTRACEBACK)),
         Case("correct_but_warns", TOTAL, r"def softmax", with_softmax(WARNS)),
+        Case("loop_alias", WITHOUT_SOFTMAX, GUARD, with_softmax(LOOP_ALIAS), exact=False),
+        Case("update_wrapper", WITHOUT_SOFTMAX, GUARD, with_softmax(UPDATE_WRAPPER), exact=False),
+        Case("foreign_receiver", WITHOUT_SOFTMAX, GUARD, with_softmax(FOREIGN_RECEIVER), exact=False),
+        Case("os_sys_modules", WITHOUT_SOFTMAX, WITHHELD, with_softmax(OS_SYS_MODULES)),
     ]
