@@ -36,8 +36,6 @@ CLASS = {
     (H1, "honest"): (lambda r: catalog.solved(r), fixture.TOTAL),
     (H1, "partial"): (lambda r: catalog.solved(r, softmax=catalog.WRONG_SOFTMAX), catalog.WITHOUT_SOFTMAX),
     (H1, "wrong_add"): (lambda r: catalog.solved(r, add="def add(a, b):\n    return a - b\n"), WITHOUT_ADD),
-    (H1, "name_error"): (lambda r: catalog.solved(r, softmax="def softmax(z):\n    return npp.exp(z)\n"),
-                         catalog.WITHOUT_SOFTMAX),
     (H1, "blank"): (lambda r: r, 0),
     (H1, "missing"): (None, 0),  # a submission folder without the notebook
     (H2, "honest"): (lambda r: catalog.solved(r), fixture.TOTAL),
