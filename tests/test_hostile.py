@@ -17,6 +17,7 @@ import threading
 
 import nbformat
 import pytest
+from conftest import once
 from nbgrader.api import Gradebook
 
 from hostile import cases as catalog
@@ -54,6 +55,10 @@ def run(course, *args, **env):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
+    return once("hostile", lambda: grade_class(tmp_path_factory))
+
+
+def grade_class(tmp_path_factory):
     course = tmp_path_factory.mktemp("hostile") / "course"
     course.mkdir()
     for item in ("rnncourse", "data"):

@@ -18,6 +18,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import once
 from nbgrader.api import Gradebook
 
 from rnncourse.grading import notebooks as nbs
@@ -65,6 +66,10 @@ HOSTILE = {
 
 @pytest.fixture(scope="module")
 def graded_course(tmp_path_factory):
+    return once("e2e", lambda: grade_class(tmp_path_factory))
+
+
+def grade_class(tmp_path_factory):
     course = tmp_path_factory.mktemp("course")
     for item in ("source", "release", "rnncourse", "tests/catalog", "data"):
         shutil.copytree(ROOT / item, course / item, ignore=shutil.ignore_patterns("__pycache__"))

@@ -20,6 +20,7 @@ import sys
 
 import nbformat
 import pytest
+from conftest import once
 from distributed.diagnostics.plugin import SchedulerPlugin
 from nbgrader.api import Gradebook, MissingEntry
 
@@ -106,6 +107,10 @@ class Finished(SchedulerPlugin):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, monkeypatch_module):
+    return once("parallel", lambda: grade_class(tmp_path_factory, monkeypatch_module))
+
+
+def grade_class(tmp_path_factory, monkeypatch_module):
     from distributed import LocalCluster
 
     course = tmp_path_factory.mktemp("parallel") / "course"
