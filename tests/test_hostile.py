@@ -9,7 +9,6 @@ nothing leaked; the honest students' scores are exactly theirs; nothing reached 
 
 import json
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from nbgrader.api import Gradebook
 
 from hostile import cases as catalog
 from hostile import fixture
-from rnncourse.grading.settings import ROOT, tool_env
+from rnncourse.grading.settings import tool_env
 
 pytestmark = pytest.mark.xdist_group("hostile")
 CASES = {case.name: case for case in catalog.cases(port=0)}
@@ -59,14 +58,7 @@ def graded(tmp_path_factory):
 
 
 def grade_class(tmp_path_factory):
-    course = tmp_path_factory.mktemp("hostile") / "course"
-    course.mkdir()
-    for item in ("rnncourse", "data"):
-        shutil.copytree(ROOT / item, course / item, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    (course / "source").mkdir()
-    shutil.copy(ROOT / "source" / "header.ipynb", course / "source")
-    fixture.install(course)
+    course = fixture.course_copy(tmp_path_factory.mktemp("hostile") / "course")
     made = run(course, "nbgrader", "generate_assignment", fixture.ASSIGNMENT, "--force")
     assert made.returncode == 0, made.stdout + made.stderr
     release = nbformat.read(course / "release" / fixture.ASSIGNMENT / fixture.NOTEBOOK, as_version=4)

@@ -26,7 +26,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from hostile import cases as catalog
 from hostile import fixture
-from rnncourse.grading.settings import ROOT, tool_env
+from rnncourse.grading.settings import tool_env
 
 pytestmark = pytest.mark.xdist_group("parallel")
 
@@ -75,12 +75,7 @@ def read_scores(url: str) -> dict:
 
 
 def make_course(course):
-    for item in ("rnncourse", "data"):
-        shutil.copytree(ROOT / item, course / item, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    (course / "source").mkdir()
-    shutil.copy(ROOT / "source" / "header.ipynb", course / "source")
-    fixture.install(course)
+    fixture.course_copy(course)
     shutil.copytree(course / "source" / H1, course / "source" / H2)
     for assignment in (H1, H2):
         made = run(course, "nbgrader", "generate_assignment", assignment, "--force")

@@ -10,7 +10,6 @@ may appear in the course.
 """
 
 import csv
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from nbgrader.api import Gradebook
 from hostile import cases as catalog
 from hostile import fixture
 from rnncourse.grading import pgserver
-from rnncourse.grading.settings import ROOT, tool_env
+from rnncourse.grading.settings import tool_env
 
 pytestmark = pytest.mark.xdist_group("postgres")
 EXPECTED = {"honest": fixture.TOTAL, "partial": catalog.WITHOUT_SOFTMAX, "blank": 0}
@@ -37,15 +36,7 @@ def run(course, *args, **env):
 
 
 def make_course(root):
-    course = root / "course"
-    course.mkdir()
-    for item in ("rnncourse", "data"):
-        shutil.copytree(ROOT / item, course / item, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    (course / "source").mkdir()
-    shutil.copy(ROOT / "source" / "header.ipynb", course / "source")
-    fixture.install(course)
-    return course
+    return fixture.course_copy(root / "course")
 
 
 @pytest.fixture(scope="module")
