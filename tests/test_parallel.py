@@ -4,19 +4,26 @@ A copy of the course with two small fixture assignments (``h1_fixture`` and a co
 ``h2_fixture``, so that one student's two submissions are graded at the same time) gets a
 class of 8 submissions: honest, partial, wrong, crashing, blank and missing. The class is
 graded three times with ``python -m rnncourse.grading.autograde``, each into its own SQLite
-gradebook (``--db``): in a plain loop (``--workers 1``), on a LocalCluster of 2 worker
-processes (``--workers 2``), and on a Dask cluster started here and reached by its address
-(``--scheduler``). Every configuration must give every student the same score in every test
+gradebook (``--db``): in a plain loop (``--workers 1``), on the command's own LocalCluster of
+2 worker threads (``--workers 2``), and on a Dask cluster of 2 worker processes started here
+and reached by its address (``--scheduler``). Every configuration must give every student the same score in every test
 cell, with no "database is locked" anywhere in the output.
 
 The sandbox is used when it works on this machine, else grading runs ``--unsandboxed``: this
 test is about concurrency, tests/test_hostile.py about the sandbox.
+
+Last, no grading run outlives its job: one past its time limit is killed with its children,
+and one whose worker dies dies with it.
 """
 
+import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -26,6 +33,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from hostile import cases as catalog
 from hostile import fixture
+from rnncourse.grading.autograde import run_bounded
 from rnncourse.grading.settings import tool_env
 
 pytestmark = pytest.mark.xdist_group("parallel")
@@ -172,3 +180,62 @@ def test_sqlite_gradebook_is_in_wal_mode(graded):
     course = graded[0]
     with sqlite3.connect(course / "two_workers.db") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+# --- no grading run outlives its job ------------------------------------------------------------------
+
+# Stands in for nbgrader: writes its pid and its child's (a stand-in kernel), then waits.
+GRADER = ("import os, subprocess, sys, time\n"
+          "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'],\n"
+          "                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+          "open(sys.argv[1] + '.tmp', 'w').write(f'{os.getpid()} {child.pid}')\n"
+          "os.rename(sys.argv[1] + '.tmp', sys.argv[1])\n"
+          "time.sleep(300)\n")
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def wait_for(predicate, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+def test_a_run_past_its_limit_is_killed_with_its_children(tmp_path):
+    pids = tmp_path / "pids"
+    start = time.monotonic()
+    code, output = run_bounded([sys.executable, "-c", GRADER, str(pids)], tool_env(), timeout=8)
+    assert code is None and output == "" and time.monotonic() - start < 60
+    grader, kernel = map(int, pids.read_text().split())
+    assert wait_for(lambda: not alive(grader) and not alive(kernel), 10), "the grading run's session survived"
+
+
+def test_a_run_dies_with_the_worker_that_started_it(tmp_path):
+    pids = tmp_path / "pids"
+    worker = subprocess.Popen(
+        [sys.executable, "-c", "import sys\nfrom rnncourse.grading.autograde import run_bounded\n"
+         "from rnncourse.grading.settings import tool_env\n"
+         "run_bounded([sys.executable, '-c', sys.argv[1], sys.argv[2]], tool_env(), 300)\n", GRADER, str(pids)],
+        env=tool_env())
+    try:
+        assert wait_for(pids.exists, 120), "the stand-in grading run did not start"
+        grader, _ = map(int, pids.read_text().split())
+        assert alive(grader)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        assert wait_for(lambda: not alive(grader), 10), "the grading run outlived the worker that started it"
+    finally:
+        worker.kill()
+        if pids.exists():
+            for pid in map(int, pids.read_text().split()):
+                if alive(pid):
+                    os.kill(pid, signal.SIGKILL)

@@ -29,6 +29,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -117,17 +118,38 @@ def _run_nbgrader(assignment: str, student: str, sandboxed: bool, timeout: float
     args = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force",
             f"--CourseDirectory.submitted_directory={intake_mod.STAGED}", "--log-level=WARN"]
     try:
-        proc = subprocess.run(args, cwd=ROOT, env=grading_env(sandboxed, ipc_dir), stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, timeout=timeout, start_new_session=True)
-    except subprocess.TimeoutExpired:
-        return f"grading took longer than {timeout:.0f} s"
+        code, output = run_bounded(args, grading_env(sandboxed, ipc_dir), timeout)
     finally:
         shutil.rmtree(ipc_dir, ignore_errors=True)
+    if code is None:
+        return f"grading took longer than {timeout:.0f} s"
     autograded = ROOT / "autograded" / student / assignment / nbs.notebook_name(assignment)
-    if proc.returncode != 0 or not autograded.exists() or cell_scores(assignment, student) is None:
-        tail = _quiet(proc.stdout)[-800:]
-        return f"nbgrader failed (exit code {proc.returncode}): {tail or 'no output'}"
+    if code != 0 or not autograded.exists() or cell_scores(assignment, student) is None:
+        tail = _quiet(output)[-800:]
+        return f"nbgrader failed (exit code {code}): {tail or 'no output'}"
     return None
+
+
+def run_bounded(args: list[str], env: dict, timeout: float) -> tuple[int | None, str]:
+    """Run ``args`` in ROOT, in a session of its own: (exit code, output), or (None, "") when it
+    ran past ``timeout``.
+
+    No grading run outlives the job that started it. Past the limit the whole session is killed
+    (``subprocess.run`` would kill only nbgrader, and an unsandboxed kernel would run on). If the
+    process that started it dies (a Dask worker shut down or killed), the run would go on and
+    could still write scores for a submission already reported as failed: ``setpriv --pdeathsig
+    KILL`` kills nbgrader with it, and the sandboxed kernel dies with nbgrader (bubblewrap's
+    ``--die-with-parent``)."""
+    guard = ["setpriv", "--pdeathsig", "KILL", "--"] if shutil.which("setpriv") else []
+    with subprocess.Popen(guard + args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, start_new_session=True) as proc:
+        try:
+            output, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # not reaped yet, so the group id is still its own
+            proc.communicate()
+            return None, ""
+    return proc.returncode, output
 
 
 def grade_submission(assignment: str, student: str, sandboxed: bool = True,
