@@ -14,6 +14,9 @@ BLAS thread), to give nbgrader's overhead per submission.
 The table: wall time, speed-up against 1 worker, wall time per submission, overhead per
 submission against bare execution (1 worker's per-submission time minus bare execution's),
 and whether every configuration gave every submission the same score in every test cell.
+Before each configuration a fixed one-core task is timed alone and as two copies at once: a
+shared or throttled machine shows there (its speed moves between configurations, or two
+copies finish well under 2x faster than one), so the speed-ups can be read against it.
 The sandbox is used when it works here, else grading is unsandboxed (and the table says so).
 """
 
@@ -99,6 +102,29 @@ def read_scores(url: str, students: list[str]) -> dict:
     return scores
 
 
+# --- the machine's own speed ------------------------------------------------------------------------
+
+PROBE = ("import time, numpy as np\n"
+         "start = time.perf_counter()\n"
+         "a = np.random.default_rng(0).random((200, 200))\n"
+         "for _ in range(3000):\n"
+         "    a @ a\n"
+         "sum(i * i for i in range(10_000_000))\n"
+         "print(time.perf_counter() - start)\n")
+
+
+def probe() -> tuple[float, float]:
+    """(seconds of a fixed one-core task run alone, how much faster two copies at once get through
+    the work than one: the most that 2 workers could gain on this machine right now)."""
+    env = {**tool_env(), **KERNEL_THREADS}
+    def launch():
+        return subprocess.Popen([sys.executable, "-c", PROBE], env=env, stdout=subprocess.PIPE, text=True)
+    alone = float(launch().communicate()[0])
+    pair = [launch(), launch()]
+    both = max(float(p.communicate()[0]) for p in pair)
+    return alone, 2 * alone / both
+
+
 # --- bare execution --------------------------------------------------------------------------------
 
 def execute_bare(notebooks: list[Path]) -> float:
@@ -148,8 +174,9 @@ def main() -> int:
               f"{os.cpu_count()} cores, load average {load:.1f} at the start, "
               f"{'sandboxed' if not flags else 'UNSANDBOXED (no working sandbox here)'}", flush=True)
 
-        walls, scores, failures = {}, {}, {}
+        walls, scores, failures, probes = {}, {}, {}, {}
         for workers in args.workers:
+            probes[workers] = probe()
             db = course / f"workers{workers}.db"
             shutil.copy(course / "gradebook.db", db)
             url = f"sqlite:///{db}?timeout=120"
@@ -172,14 +199,15 @@ def main() -> int:
     base = walls[args.workers[0]]
     reference = scores[args.workers[0]]
     rows = [("workers", "wall s", "speed-up", "s per submission", "overhead s per submission", "graded",
-             "scores identical")]
+             "scores identical", "probe s", "machine's 2-core scaling")]
     for workers in args.workers:
         per = walls[workers] / count
         rows.append((str(workers), f"{walls[workers]:.0f}", f"{base / walls[workers]:.2f}x", f"{per:.1f}",
                      f"{base / count - bare:.1f}" if workers == 1 else "",
                      f"{len(scores[workers])}/{count}",
-                     "yes" if scores[workers] == reference and len(reference) == count else "NO"))
-    rows.append(("bare nbclient", "", "", f"{bare:.1f}", "", f"{len(bare_set)} run", ""))
+                     "yes" if scores[workers] == reference and len(reference) == count else "NO",
+                     f"{probes[workers][0]:.2f}", f"{probes[workers][1]:.2f}x"))
+    rows.append(("bare nbclient", "", "", f"{bare:.1f}", "", f"{len(bare_set)} run", "", "", ""))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"  # noqa: E731
     print()
@@ -188,6 +216,9 @@ def main() -> int:
     for row in rows[1:]:
         print(line(row))
     print(f"\nload average {load:.1f} at the start, {load_end:.1f} at the end (other jobs on this machine)")
+    print("probe: a fixed one-core task timed just before each configuration (a different time means the machine's\n"
+          "speed changed between configurations); 2-core scaling: how much faster two copies of it finish than one,\n"
+          "the most any 2-worker grading could gain at that moment")
     for workers, failed in failures.items():
         for f in failed:
             print(f"  {workers} worker(s): {f}")
