@@ -25,17 +25,3 @@ def catalog_results(assignment):
 def results():
     return catalog_results
 
-
-_ONCE = {}
-
-
-def once(key, make):
-    """``make()``, computed once per test process.
-
-    pytest-xdist can tear a module's fixtures down when a worker's queue runs dry and set them
-    up again for the module's remaining tests; for the fixtures that grade a whole class, that
-    doubled the suite's time. Their results (and the course copies in the session's tmp folder)
-    stay valid, so they are kept here."""
-    if key not in _ONCE:
-        _ONCE[key] = make()
-    return _ONCE[key]

@@ -16,7 +16,6 @@ import threading
 
 import nbformat
 import pytest
-from conftest import once
 from nbgrader.api import Gradebook
 
 from hostile import cases as catalog
@@ -54,7 +53,7 @@ def run(course, *args, **env):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    return once("hostile", lambda: grade_class(tmp_path_factory))
+    return grade_class(tmp_path_factory)
 
 
 def grade_class(tmp_path_factory):

@@ -18,7 +18,6 @@ import subprocess
 import sys
 
 import pytest
-from conftest import once
 from nbgrader.api import Gradebook
 
 from rnncourse.grading import notebooks as nbs
@@ -66,7 +65,7 @@ HOSTILE = {
 
 @pytest.fixture(scope="module")
 def graded_course(tmp_path_factory):
-    return once("e2e", lambda: grade_class(tmp_path_factory))
+    return grade_class(tmp_path_factory)
 
 
 def grade_class(tmp_path_factory):

@@ -6,8 +6,8 @@ class of 8 submissions: honest, partial, wrong, crashing, blank and missing. The
 graded three times with ``python -m rnncourse.grading.autograde``, each into its own SQLite
 gradebook (``--db``): in a plain loop (``--workers 1``), on the command's own LocalCluster of
 2 worker threads (``--workers 2``), and on a Dask cluster of 2 worker processes started here
-and reached by its address (``--scheduler``). Every configuration must give every student the same score in every test
-cell, with no "database is locked" anywhere in the output.
+and reached by its address (``--scheduler``). Every configuration must give every student the
+same score in every test cell, with no "database is locked" anywhere in the output.
 
 The sandbox is used when it works on this machine, else grading runs ``--unsandboxed``: this
 test is about concurrency, tests/test_hostile.py about the sandbox.
@@ -27,7 +27,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import once
 from distributed.diagnostics.plugin import SchedulerPlugin
 from nbgrader.api import Gradebook, MissingEntry
 
@@ -110,7 +109,7 @@ class Finished(SchedulerPlugin):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, monkeypatch_module):
-    return once("parallel", lambda: grade_class(tmp_path_factory, monkeypatch_module))
+    return grade_class(tmp_path_factory, monkeypatch_module)
 
 
 def grade_class(tmp_path_factory, monkeypatch_module):
