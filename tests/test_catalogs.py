@@ -11,8 +11,8 @@ from collections import Counter
 import pytest
 
 from rnncourse.grading import notebooks as nbs
-from rnncourse.grading.catalog import load
-from rnncourse.grading.settings import ASSIGNMENTS
+from rnncourse.grading.harness import Harness
+from support import ASSIGNMENTS, COURSE
 
 MIN_ALTERNATIVES = {"a1_numpy_rnn": 5}
 
@@ -24,22 +24,22 @@ def by_assignment(assignment, *values, id=None):
 
 def variants():
     for assignment in ASSIGNMENTS:
-        catalog = load(assignment)
+        catalog = COURSE.catalog(assignment)
         for v in catalog.MISTAKES + catalog.ALTERNATIVES:
             yield by_assignment(assignment, v, id=f"{assignment}-{type(v).__name__.lower()}-{v.cell}-{v.name}")
 
 
 @pytest.mark.parametrize("assignment", [by_assignment(a) for a in ASSIGNMENTS])
 def test_reference_gets_full_marks(assignment, results):
-    reference, _, _ = results(assignment)
+    reference = results(assignment).reference
     assert reference.lost() == {}, reference.failures
     assert reference.total == 100
 
 
-@pytest.mark.parametrize("assignment", list(ASSIGNMENTS))
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_catalog_covers_every_exercise(assignment):
-    catalog = load(assignment)
-    exercises = list(nbs.solution_cells(nbs.read(nbs.source_path(assignment))))
+    catalog = COURSE.catalog(assignment)
+    exercises = list(nbs.solution_cells(nbs.read(COURSE.notebook("source", assignment))))
     counts = Counter(m.cell for m in catalog.MISTAKES)
     assert {e: counts[e] for e in exercises if counts[e] < 3} == {}, "every exercise needs at least 3 mistakes"
     assert len(catalog.ALTERNATIVES) >= MIN_ALTERNATIVES.get(assignment, 4)
@@ -50,9 +50,9 @@ def test_catalog_covers_every_exercise(assignment):
 
 @pytest.mark.parametrize("assignment, variant", list(variants()))
 def test_variant_scores_only_where_expected(assignment, variant, results):
-    _, scored, exercises = results(assignment)
-    result = scored[(type(variant).__name__, variant.cell, variant.name)]
-    lost_in = {nbs.exercise_of(test_id, exercises) for test_id in result.lost()}
+    scored = results(assignment)
+    result = scored.variants[(type(variant).__name__, variant.cell, variant.name)]
+    lost_in = {nbs.exercise_of(test_id, scored.exercises) for test_id in result.lost()}
     if type(variant).__name__ == "Mistake":
         assert lost_in == {variant.cell}, (
             f"{variant.name} ({variant.why}) should lose points in {variant.cell} only; "
@@ -63,9 +63,8 @@ def test_variant_scores_only_where_expected(assignment, variant, results):
 
 def test_endless_loop_costs_only_its_exercise():
     """A cell past the timeout is interrupted: its exercise scores 0, grading goes on."""
-    from rnncourse.grading.harness import Harness
     endless = "def clip(gradients, max_value):\n    while True:\n        pass\n"
-    with Harness("a1_numpy_rnn", timeout=3) as harness:
+    with Harness(COURSE, "a1_numpy_rnn", timeout=3) as harness:
         result = harness.run_code("clip", endless)
         after = harness.run_code("softmax", harness.solutions["softmax"])  # the kernel still answers
     assert set(result.lost()) == {"test_clip_small", "test_clip_hidden"}

@@ -22,7 +22,7 @@ solution to these exercises needs:
   object reached through an expression rather than a name.
 
 A flagged cell is not run: the grader puts a stub in its place that raises
-:class:`TamperPolicyError` with the findings, so the exercise scores 0, the tests of other
+a ``RuntimeError`` with the findings (:func:`stub`), so the exercise scores 0, the tests of other
 exercises are unaffected (they use reference versions of what they depend on), and the
 feedback says why. Everything else a kernel can do to itself (crash, hang, exhaust memory) is
 the sandbox's and the execute preprocessor's business, not this audit's. A tamper that slips
@@ -54,10 +54,6 @@ HOOK_ATTRIBUTES = {"input_transformers_cleanup", "input_transformers_post", "ast
                    "sys", "modules", "builtins", "_guard"}
 DUNDER = re.compile(r"^__\w+__$")
 BUILTIN_NAMES = set(dir(builtins))
-
-
-class TamperPolicyError(RuntimeError):
-    """Raised in place of a solution cell that the audit flagged."""
 
 
 @dataclass(frozen=True)

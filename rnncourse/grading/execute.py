@@ -31,6 +31,8 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Integer
 
+from .config import MAX_OUTPUT_CHARS
+
 # Warning categories and messages that never say anything about a solution's correctness.
 # A RuntimeWarning (overflow in exp, invalid value) is deliberately not here: it is the symptom
 # of an unstable softmax, which the tests must see.
@@ -77,7 +79,7 @@ class ResilientExecute(Execute):
     """nbgrader's Execute that restarts a dead or unresponsive kernel and goes on."""
 
     max_restarts = Integer(3, help="Kernel restarts per notebook before the remaining cells are not run").tag(config=True)
-    max_output_chars = Integer(200_000, help="Output characters kept per cell").tag(config=True)
+    max_output_chars = Integer(MAX_OUTPUT_CHARS, help="Output characters kept per cell").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         self._ran: list[int] = []  # code cells that completed, replayed after a restart

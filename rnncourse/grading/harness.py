@@ -25,9 +25,10 @@ from nbclient.exceptions import DeadKernelError
 from nbgrader.utils import determine_grade
 
 from . import notebooks as nbs
-from .catalog import reference_solutions
+from .config import CELL_TIMEOUT_S, KERNEL_THREADS
+from .course import Course
 from .execute import quiet_stderr
-from .settings import CELL_TIMEOUT_S, KERNEL_THREADS
+from .variants import reference_solutions
 
 TIMEOUT_ERROR = {"ename": "CellTimeoutError", "evalue": "",
                  "traceback": ["CellTimeoutError: No reply from kernel before timeout"]}
@@ -60,13 +61,14 @@ class Result:
 
 
 class Harness:
-    """``with Harness("a1_numpy_rnn") as h: h.reference(); h.run(variant)``."""
+    """``with Harness(course, "a1_numpy_rnn") as h: h.reference(); h.run(variant)``."""
 
-    def __init__(self, assignment: str, timeout: int = CELL_TIMEOUT_S):
+    def __init__(self, course: Course, assignment: str, timeout: int = CELL_TIMEOUT_S):
+        self.course = course
         self.assignment = assignment
         self.timeout = timeout
-        self.nb = nbs.read(nbs.source_path(assignment))
-        self.solutions = reference_solutions(assignment)
+        self.nb = nbs.read(course.notebook("source", assignment))
+        self.solutions = reference_solutions(course, assignment)
         for cell in self.nb.cells:
             if nbs.is_solution(cell):
                 cell.source = self.solutions[nbs.grade_id(cell)]
@@ -78,7 +80,7 @@ class Harness:
     # -- kernel ---------------------------------------------------------------------------
     def __enter__(self):
         self.workdir = Path(tempfile.mkdtemp(prefix=f"harness-{self.assignment}-"))
-        shutil.copytree(nbs.source_path(self.assignment).parent, self.workdir, dirs_exist_ok=True)
+        shutil.copytree(self.course.path("source", self.assignment), self.workdir, dirs_exist_ok=True)
         self._start()
         return self
 
@@ -89,13 +91,13 @@ class Harness:
     def _start(self):
         self._stack.close()
         self._stack = contextlib.ExitStack()
-        os.environ["NBGRADER_EXECUTION"] = "autograde"
-        os.environ.update(KERNEL_THREADS)
         # nbclient stores every executed cell back into the notebook it holds: give it a copy
         self.client = NotebookClient(copy.deepcopy(self.nb), timeout=self.timeout, interrupt_on_timeout=True,
                                      error_on_timeout=TIMEOUT_ERROR, allow_errors=True, kernel_name="python3",
                                      resources={"metadata": {"path": str(self.workdir)}})
-        self._stack.enter_context(self.client.setup_kernel())
+        # the kernel runs in grading mode, as nbgrader's does, with one BLAS thread
+        env = {**os.environ, "NBGRADER_EXECUTION": "autograde", "KERAS_BACKEND": "torch", **KERNEL_THREADS}
+        self._stack.enter_context(self.client.setup_kernel(env=env))
         self._ran_reference = False
 
     def _execute(self, index: int, source: str | None = None):

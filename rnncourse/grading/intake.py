@@ -31,9 +31,8 @@ import nbformat
 
 from . import audit
 from . import notebooks as nbs
-from .settings import ROOT
+from .course import Course
 
-STAGED = ".grading/staged"
 NOTES_ID = "grader-notes"
 MAX_NOTEBOOK_BYTES = 20 * 2**20  # a bigger notebook is not read (outputs are cleared anyway)
 
@@ -48,10 +47,6 @@ class Intake:
 
     def note(self, text: str) -> None:
         self.notes.append(text)
-
-
-def staged_root(root: Path = ROOT) -> Path:
-    return root / STAGED
 
 
 def _read_submission(folder: Path, expected: str, intake: Intake):
@@ -178,43 +173,44 @@ def _notes_index(nb) -> int:
     return 1 if nb.cells and nb.cells[0].get("id") == "course-header" else 0
 
 
-def stage(student: str, assignment: str, root: Path = ROOT) -> Intake:
+def stage(course: Course, assignment: str, student: str) -> Intake:
     """Write the graded notebook of one submission into .grading/staged/; return what was done."""
-    name = nbs.notebook_name(assignment)
-    release_nb = nbs.read(root / "release" / assignment / name)
+    name = course.notebook_name(assignment)
+    release = course.path("release", assignment)
+    release_nb = nbs.read(release / name)
     intake = Intake(student, assignment)
-    folder = root / "submitted" / student / assignment
+    folder = course.path("submitted", assignment, student)
     student_nb = _read_submission(folder, name, intake)
     if student_nb is None:
         intake.blank = True
     graded = canonical_notebook(student_nb, release_nb, intake)
-    released = {p.relative_to(root / "release" / assignment) for p in (root / "release" / assignment).rglob("*")}
+    released = {p.relative_to(release) for p in release.rglob("*")}
     extra_files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
                          if p.relative_to(folder) not in released and p.name != "timestamp.txt"
                          and p.suffix != ".ipynb") if folder.is_dir() else []
     if extra_files:
         shown = ", ".join(f"`{f}`" for f in extra_files[:5]) + (" ..." if len(extra_files) > 5 else "")
         intake.note(f"{len(extra_files)} extra file(s) in the submission were not used: {shown}.")
-    if intake.notes:
-        graded.cells.insert(_notes_index(graded), notes_cell(intake))
-    out = staged_root(root) / student / assignment
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    nbs.write(graded, out / name)
+    out = _write_staged(course, assignment, student, graded, intake)
     timestamp = folder / "timestamp.txt"
     if timestamp.is_file() and timestamp.stat().st_size < 1000:
         shutil.copy(timestamp, out / "timestamp.txt")
     return intake
 
 
-def stage_blank(student: str, assignment: str, reason: str, root: Path = ROOT) -> Intake:
+def stage_blank(course: Course, assignment: str, student: str, reason: str) -> Intake:
     """Stage the blank release for a submission, with ``reason`` as the grader's note."""
-    name = nbs.notebook_name(assignment)
     intake = Intake(student, assignment, notes=[reason], blank=True)
-    graded = nbs.read(root / "release" / assignment / name)
-    graded.cells.insert(_notes_index(graded), notes_cell(intake))
-    out = staged_root(root) / student / assignment
+    _write_staged(course, assignment, student, nbs.read(course.notebook("release", assignment)), intake)
+    return intake
+
+
+def _write_staged(course: Course, assignment: str, student: str, graded, intake: Intake) -> Path:
+    """``.grading/staged/<student>/<assignment>/``, holding only the graded notebook (with the notes)."""
+    if intake.notes:
+        graded.cells.insert(_notes_index(graded), notes_cell(intake))
+    out = course.path("staged", assignment, student)
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    nbs.write(graded, out / name)
-    return intake
+    nbs.write(graded, out / course.notebook_name(assignment))
+    return out

@@ -1,35 +1,14 @@
-"""Reading and transforming course notebooks (source -> submissions, self-study edition)."""
+"""Reading and transforming course notebooks: cells by kind and grade id, solution and hidden-test markers."""
 
 from __future__ import annotations
 
 import copy
-import re
 from pathlib import Path
 
 import nbformat
 
-from .settings import ASSIGNMENTS, ROOT
-
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
-
-
-def notebook_name(assignment: str) -> str:
-    """The notebook file of an assignment (settings.ASSIGNMENTS, or the one notebook in its source folder)."""
-    if assignment in ASSIGNMENTS:
-        return ASSIGNMENTS[assignment]
-    found = sorted(p.name for p in (ROOT / "source" / assignment).glob("*.ipynb"))
-    if len(found) != 1:
-        raise ValueError(f"source/{assignment}/ should hold exactly one notebook, found {found}")
-    return found[0]
-
-
-def source_path(assignment: str) -> Path:
-    return ROOT / "source" / assignment / notebook_name(assignment)
-
-
-def release_path(assignment: str) -> Path:
-    return ROOT / "release" / assignment / notebook_name(assignment)
 
 
 def read(path: Path) -> nbformat.NotebookNode:
@@ -87,12 +66,6 @@ def strip_lines(text: str, *markers: str) -> str:
 def solution_code(source: str) -> str:
     """What a student who wrote the reference would have in the cell: the solution, no markers."""
     return strip_lines(source, BEGIN_SOLUTION, END_SOLUTION)
-
-
-def without_hidden_tests(source: str) -> str:
-    """A test cell as the release shows it: hidden blocks removed."""
-    pattern = re.compile(rf"^[ \t]*{re.escape(BEGIN_HIDDEN)}.*?^[ \t]*{re.escape(END_HIDDEN)}[^\n]*\n?", re.S | re.M)
-    return pattern.sub("", source)
 
 
 def clear_outputs(nb) -> nbformat.NotebookNode:

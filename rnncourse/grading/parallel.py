@@ -1,9 +1,10 @@
 """Grade a class in parallel: one job per submission, dispatched to Dask distributed workers.
 
-    results = grade_class(jobs, sandboxed, workers=4)               # a LocalCluster of 4 threads
-    results = grade_class(jobs, sandboxed, scheduler="tcp://h:8786")  # a running Dask cluster
+    results = grade_class(course, jobs, sandboxed, workers=4)               # a LocalCluster of 4 threads
+    results = grade_class(course, jobs, sandboxed, scheduler="tcp://h:8786")  # a running Dask cluster
+    results = grade_assignments(course, ["a1_numpy_rnn"], workers=2)       # every submission of a1
 
-A job is one (assignment, student) pair, graded by :func:`.autograde.grade_submission` (intake,
+A job is one (assignment, student) pair, graded by :func:`.pipeline.grade_submission` (intake,
 ``nbgrader autograde`` in a subprocess with its own kernel IPC folder, verification). A job
 mostly waits for that subprocess, so on one machine the LocalCluster is a single worker in this
 process with one thread per job at a time: worker processes would only add their start-up and
@@ -25,7 +26,7 @@ What concurrent ``nbgrader autograde --student S`` runs share, and how it is mad
 - **Per-submission rows** (the submission, its grades and comments) belong to one job.
 - **SQLite.** Writers take turns: the gradebook is switched to WAL (persistent in the file),
   so readers never block the writer, and each connection waits up to 120 s for the lock
-  (``settings.gradebook_url``) instead of failing with "database is locked".
+  (:attr:`.course.Course.gradebook_url`) instead of failing with "database is locked".
 - **Kernels.** Each run has its own IPC folder (``RNNCOURSE_IPC_DIR``); sharing one lost
   submissions to connection clashes.
 """
@@ -42,12 +43,13 @@ import uuid
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 
-from nbgrader.api import Gradebook
 from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
-from .autograde import Result, ensure_in_gradebook, grade_submission
-from .settings import ROOT, SUBMISSION_TIMEOUT_S, gradebook_url
+from . import config
+from .config import SUBMISSION_TIMEOUT_S
+from .course import Course
+from .pipeline import Result, ensure_in_gradebook, grade_submission
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class Job:
 
 def default_workers() -> int:
     """``RNNCOURSE_WORKERS``, else one worker per core this process may use."""
-    return int(os.environ.get("RNNCOURSE_WORKERS") or len(os.sched_getaffinity(0)))
+    return int(config.setting("RNNCOURSE_WORKERS") or len(os.sched_getaffinity(0)))
 
 
 # --- the gradebook, prepared once in the parent -------------------------------------------------
@@ -72,48 +74,47 @@ def use_wal(url: str) -> str | None:
         return db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
 
 
-def prepare_gradebook(jobs: list[Job]) -> None:
+def prepare_gradebook(course: Course, jobs: list[Job]) -> None:
     """Create what concurrent runs would race to create: the course, assignments, students."""
-    url = gradebook_url()
-    with Gradebook(url):  # creates the tables and the course row
+    with course.gradebook():  # creates the tables and the course row
         pass
-    use_wal(url)
+    use_wal(course.gradebook_url)
     for assignment in dict.fromkeys(job.assignment for job in jobs):
-        ensure_in_gradebook(assignment)
-    with Gradebook(url) as gb:
+        ensure_in_gradebook(course, assignment)
+    with course.gradebook() as gb:
         for student in sorted({job.student for job in jobs}):
             gb.update_or_create_student(student)
 
 
 # --- one job -------------------------------------------------------------------------------------
 
-def grade_job(job: Job, sandboxed: bool, timeout: float) -> Result:
+def grade_job(course: Course, job: Job, sandboxed: bool, timeout: float) -> Result:
     """Grade one submission; an unexpected error becomes a failed Result, never a missing student."""
     start = time.perf_counter()
     try:
-        return grade_submission(job.assignment, job.student, sandboxed, timeout)
+        return grade_submission(course, job.assignment, job.student, sandboxed, timeout)
     except Exception as error:
         last = traceback.format_exception_only(type(error), error)[-1].strip()
         return Result(job.student, job.assignment, seconds=time.perf_counter() - start,
                       error=f"grading raised {last}")
 
 
-def _grade_on_worker(job: Job, sandboxed: bool, timeout: float, root: str, env: dict) -> Result:
-    """Runs in a Dask worker: same course directory, same settings as the dispatching command."""
-    if str(ROOT) != root:
-        raise RuntimeError(f"this Dask worker imports the course from {ROOT}, but the class is in {root}: "
-                           "start workers from the same course directory path")
+def _grade_on_worker(course: Course, job: Job, sandboxed: bool, timeout: float, env: dict) -> Result:
+    """Runs in a Dask worker: the same course directory, the same settings as the dispatching command."""
+    if not (course.root / "nbgrader_config.py").is_file():
+        raise RuntimeError(f"this Dask worker does not see the course directory at {course.root}: "
+                           "every worker needs the course at the same path (a shared file system)")
     changed = {key: value for key, value in env.items() if os.environ.get(key) != value}
     if changed:  # a remote worker; in the local cluster's threads, the settings are already these
         os.environ.update(changed)
-    return grade_job(job, sandboxed, timeout)
+    return grade_job(course, job, sandboxed, timeout)
 
 
 def _forwarded_env() -> dict:
-    """The course's settings (gradebook URL, timeouts...) that a remote worker must share."""
-    env = {k: v for k, v in os.environ.items()
-           if (k.startswith("RNNCOURSE_") and k != "RNNCOURSE_IPC_DIR") or k == "KERAS_BACKEND"}
-    env["RNNCOURSE_DB_URL"] = gradebook_url()
+    """The settings (cell timeout, sandbox memory...) that a remote worker must share; the
+    gradebook travels with the Course."""
+    env = {k: os.environ[k] for k in config.ENVIRONMENT if k in os.environ and k != "RNNCOURSE_IPC_DIR"}
+    env["KERAS_BACKEND"] = os.environ.get("KERAS_BACKEND", "torch")
     return env
 
 
@@ -144,24 +145,32 @@ def _report(bar: tqdm, result: Result) -> None:
     bar.update()
 
 
-def grade_class(jobs: list[Job], sandboxed: bool, workers: int = 1, scheduler: str | None = None,
+def grade_assignments(course: Course, assignments, students=None, sandboxed: bool = True, workers: int = 1,
+                      scheduler: str | None = None) -> list[Result]:
+    """Grade every submission of ``assignments`` (optionally only ``students``); results in class order."""
+    jobs = [Job(assignment, student) for assignment in assignments for student in course.submitted_students(assignment)
+            if students is None or student in students]
+    return grade_class(course, jobs, sandboxed, workers=workers, scheduler=scheduler)
+
+
+def grade_class(course: Course, jobs: list[Job], sandboxed: bool, workers: int = 1, scheduler: str | None = None,
                 timeout: float = SUBMISSION_TIMEOUT_S) -> list[Result]:
     """Grade every job; results in the order of ``jobs``, whatever order they finish in."""
     if not jobs:
         return []
-    prepare_gradebook(jobs)
+    prepare_gradebook(course, jobs)
     results: list[Result | None] = [None] * len(jobs)
     with tqdm(total=len(jobs), desc="grading", unit="submission", file=sys.stderr, dynamic_ncols=True) as bar:
         if workers <= 1 and not scheduler:
             for i, job in enumerate(jobs):
-                results[i] = grade_job(job, sandboxed, timeout)
+                results[i] = grade_job(course, job, sandboxed, timeout)
                 _report(bar, results[i])
             return results
         from distributed import as_completed
 
         with dask_client(workers, scheduler) as client:
             run = uuid.uuid4().hex[:8]
-            futures = [client.submit(_grade_on_worker, job, sandboxed, timeout, str(ROOT), _forwarded_env(),
+            futures = [client.submit(_grade_on_worker, course, job, sandboxed, timeout, _forwarded_env(),
                                      key=f"grade-{job.assignment}-{job.student}-{run}", pure=False)
                        for job in jobs]
             index = {future.key: i for i, future in enumerate(futures)}

@@ -35,6 +35,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .config import COURSE_ID, setting
+
 BIN_GLOB = "/usr/lib/postgresql/*/bin"
 SUPERUSER = "postgres"  # the cluster's own superuser, reached only through the private unix socket
 START_TIMEOUT_S = 60
@@ -46,7 +48,7 @@ class PostgresError(RuntimeError):
 
 def find_bin_dir() -> Path:
     """The newest PostgreSQL server's bin folder (``RNNCOURSE_PG_BIN`` overrides it)."""
-    override = os.environ.get("RNNCOURSE_PG_BIN")
+    override = setting("RNNCOURSE_PG_BIN")
     if override:
         candidates = [Path(override)]
     else:
@@ -82,12 +84,7 @@ def _server_user() -> pwd.struct_passwd | None:
     raise PostgresError("running as root, and there is no 'postgres' or 'nobody' user to run PostgreSQL as")
 
 
-# The course ids graders open the gradebook with: nbgrader_config.py's, and nbgrader.api's
-# default, which rnncourse's own Gradebook(...) calls use.
-COURSE_IDS = ("rnn-names", "default_course")
-
-
-def create_schema(url: str, course_ids=COURSE_IDS) -> None:
+def create_schema(url: str, course_id: str = COURSE_ID) -> None:
     """Create nbgrader's tables and course rows in an empty gradebook database, once.
 
     nbgrader's ``Gradebook`` creates its schema, and then its course's row, on first use, each by
@@ -96,10 +93,9 @@ def create_schema(url: str, course_ids=COURSE_IDS) -> None:
     from the enum types, or ``... "course_pkey"``). Doing it before the graders start avoids both.
     Runs nbgrader in a subprocess, with this venv's ``alembic`` on PATH, as nbgrader needs.
     """
-    from .settings import tool_env
-    code = ("import sys\nfrom nbgrader.api import Gradebook\n"
-            "for course in sys.argv[2:]:\n    Gradebook(sys.argv[1], course_id=course).close()\n")
-    proc = subprocess.run([sys.executable, "-c", code, url, *course_ids], env=tool_env(), stdout=subprocess.PIPE,
+    code = "import sys\nfrom nbgrader.api import Gradebook\nGradebook(sys.argv[1], course_id=sys.argv[2]).close()\n"
+    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    proc = subprocess.run([sys.executable, "-c", code, url, course_id], env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
     if proc.returncode != 0:
         raise PostgresError(f"creating nbgrader's schema failed:\n{proc.stdout[-2000:]}")
@@ -111,7 +107,6 @@ class PostgresServer:
     ``start()`` (or ``with``) returns the SQLAlchemy URL; ``stop()`` shuts the server down and
     deletes the folder. With ``schema`` (the default) nbgrader's tables are created at start
     (:func:`create_schema`); without it the database is left empty, as a new server's would be.
-    ``admin_url`` reaches the same database as the cluster's superuser.
     """
 
     def __init__(self, user: str = "grader", database: str = "gradebook", port: int | None = None,
@@ -237,11 +232,6 @@ class PostgresServer:
                 cursor.execute(f"CREATE DATABASE {self.database} OWNER {self.user}")
         finally:
             connection.close()
-
-    @property
-    def admin_url(self) -> str:
-        """The database as the cluster's superuser, over the private unix socket (for tests)."""
-        return f"postgresql+psycopg2://{SUPERUSER}@/{self.database}?host={self.folder}&port={self.port}"
 
     def stop(self) -> None:
         """Shut the server down (fast shutdown: open sessions are ended) and delete its folder."""

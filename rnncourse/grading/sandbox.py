@@ -11,9 +11,9 @@ runs ``ipykernel`` with:
 
 - **no network**: new network namespace (only a loopback device that nothing listens on);
 - **its own view of the files**, read-only: the system (``/usr``, a few ``/etc`` files), the
-  Python installation and the venv, and the course's ``rnncourse/`` and ``data/``. Nothing
-  else of the course exists inside: not ``submitted/``, ``autograded/``, ``source/``, the
-  gradebook, nor other students' files;
+  Python installation and the venv, and the ``rnncourse`` package with its datasets. Nothing
+  of the course directory exists inside: not ``submitted/``, ``autograded/``, ``source/``,
+  ``catalog/``, the gradebook, nor other students' files;
 - **writable scratch only**: the notebook's folder is a private copy (thrown away
   afterwards), ``/tmp`` is a small tmpfs, ``HOME`` is in the scratch;
 - **a user of its own**: when grading as root, the kernel drops to an unprivileged uid that
@@ -38,6 +38,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .config import setting
+
 KERNEL_NAME = "rnncourse-sandbox"
 
 # Limits of one kernel. The address-space limit caps virtual memory: with one thread per
@@ -45,7 +47,7 @@ KERNEL_NAME = "rnncourse-sandbox"
 # notebook stays well below 4 GiB, so a memory bomb stops there, long before a laptop running
 # one kernel per core suffers. RNNCOURSE_SANDBOX_MEMORY (bytes) changes it.
 LIMITS = {
-    "as": int(os.environ.get("RNNCOURSE_SANDBOX_MEMORY", 4 << 30)),  # bytes of address space
+    "as": int(setting("RNNCOURSE_SANDBOX_MEMORY")),  # bytes of address space
     "cpu": 900,  # CPU seconds per process (a whole grading run needs about 60)
     "nproc": 512,  # processes and threads of the kernel's own uid
     "fsize": 256 << 20,  # largest file it may write
@@ -64,10 +66,9 @@ PASSED_ENV = ("NBGRADER_", "KERAS_BACKEND", "OMP_", "MKL_", "OPENBLAS_", "MPLBAC
               "LC_", "TZ", "RNNCOURSE_CELL_TIMEOUT")
 
 
-def course_root() -> Path:
-    """The course whose ``rnncourse`` and ``data`` the kernel sees (the grader's, not the venv's)."""
-    from .settings import ROOT
-    return Path(os.environ.get("RNNCOURSE_ROOT", ROOT)).resolve()
+def package_dir() -> Path:
+    """The ``rnncourse`` package the grader runs, with its datasets: the one the kernel sees."""
+    return Path(__file__).resolve().parents[1]
 
 
 def kernel_dir() -> Path:
@@ -122,13 +123,13 @@ def _limits() -> list[str]:
     return ["prlimit"] + [f"--{name}={value}" for name, value in LIMITS.items()] + ["--"]
 
 
-def _env(home: str, root: Path) -> list[str]:
+def _env(home: str, package: Path) -> list[str]:
     env = {k: v for k, v in os.environ.items() if k.startswith(PASSED_ENV)}
     env.update({
         "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/local/bin:/usr/bin:/bin",
         "HOME": home, "TMPDIR": "/tmp", "MPLCONFIGDIR": f"{home}/.matplotlib", "KERAS_HOME": f"{home}/.keras",
         "XDG_CACHE_HOME": f"{home}/.cache", "IPYTHONDIR": f"{home}/.ipython", "TORCH_HOME": f"{home}/.torch",
-        "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
+        "PYTHONPATH": str(package.parent), "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1",
     })
     env.setdefault("LANG", "C.UTF-8")
     args = ["--clearenv"]
@@ -145,14 +146,15 @@ def _chown_tree(path: Path, uid: int) -> None:
 
 
 def command(inner: list[str], workdir: Path, scratch: Path, extra_rw: tuple[Path, ...] = (),
-            root: Path | None = None) -> list[str]:
+            package: Path | None = None) -> list[str]:
     """The bubblewrap command that runs ``inner`` in the sandbox.
 
     ``workdir`` is the folder the kernel should see as its working directory; it gets a
     private copy of it made in ``scratch`` (which also holds ``HOME``). ``extra_rw`` are folders
-    bound writable at their own path (the kernel's socket folder).
+    bound writable at their own path (the kernel's socket folder). ``package`` is the
+    ``rnncourse`` folder the kernel imports (default: the grader's own, :func:`package_dir`).
     """
-    root = root or course_root()
+    package = package or package_dir()
     uid = 200_000 + os.getpid() % 100_000  # a uid of its own: process limits are per uid
     copy = scratch / "work"
     home = scratch / "home"
@@ -173,12 +175,11 @@ def command(inner: list[str], workdir: Path, scratch: Path, extra_rw: tuple[Path
         args += ["--unshare-user", "--disable-userns"]
     args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
     args += _ro_system()
-    for name in ("rnncourse", "data"):
-        args += ["--ro-bind", str(root / name), str(root / name)]
+    args += ["--ro-bind", str(package), str(package)]
     args += ["--bind", str(copy), str(workdir), "--bind", str(home), str(home)]
     for path in extra_rw:
         args += ["--bind", str(path), str(path)]
-    args += ["--chdir", str(workdir)] + _env(str(home), root)
+    args += ["--chdir", str(workdir)] + _env(str(home), package)
     return _with_parents(args) + ["--"] + switch + _limits() + inner
 
 
@@ -230,16 +231,17 @@ def check() -> str | None:
     for tool, package in (("bwrap", "bubblewrap"), ("prlimit", "util-linux"), ("setpriv", "util-linux")):
         if not shutil.which(tool):
             return f"`{tool}` is missing (Debian/Ubuntu: apt-get install {package})"
-    root = course_root()
     with tempfile.TemporaryDirectory() as tmp:
-        work, scratch = Path(tmp) / "work", Path(tmp) / "scratch"
+        work, scratch, secret = Path(tmp) / "work", Path(tmp) / "scratch", Path(tmp) / "gradebook.db"
         work.mkdir()
         scratch.mkdir()
-        probe = ("import os, socket, sys; s = socket.socket(); s.settimeout(1)\n"
+        secret.write_text("scores")
+        probe = ("import os, socket, sys, rnncourse.data; s = socket.socket(); s.settimeout(1)\n"
                  "try: s.connect(('1.1.1.1', 53)); print('network')\nexcept OSError: pass\n"
-                 f"print('gradebook' if os.path.exists({str(root / 'gradebook.db')!r}) else 'ok')")
+                 "rnncourse.data.load_lines('names.txt')\n"
+                 f"print('gradebook' if os.path.exists({str(secret)!r}) else 'ok')")
         try:
-            proc = subprocess.run(command([sys.executable, "-c", probe], work, scratch, root=root),
+            proc = subprocess.run(command([sys.executable, "-c", probe], work, scratch),
                                   capture_output=True, text=True, timeout=60)
         except (OSError, subprocess.TimeoutExpired) as exc:
             return f"bubblewrap could not run: {exc}"

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 
 from . import notebooks as nbs
-from .settings import gradebook_url  # noqa: F401 (re-exported)
+from .course import Course
 
 
-def cell_scores(assignment: str, student: str) -> dict[str, float] | None:
+def cell_scores(course: Course, assignment: str, student: str) -> dict[str, float] | None:
     """test grade id -> autograded score, or None when the submission was not graded."""
-    notebook = nbs.notebook_name(assignment).removesuffix(".ipynb")
-    with Gradebook(gradebook_url()) as gb:
+    notebook = course.notebook_name(assignment).removesuffix(".ipynb")
+    with course.gradebook() as gb:
         try:
             submission = gb.find_submission_notebook(notebook, assignment, student)
         except MissingEntry:
@@ -20,14 +20,29 @@ def cell_scores(assignment: str, student: str) -> dict[str, float] | None:
         return scores if submission.grades else None
 
 
-def total(assignment: str, student: str) -> float | None:
-    scores = cell_scores(assignment, student)
-    return None if scores is None else sum(scores.values())
+def class_scores(course: Course, assignments=None) -> dict[tuple[str, str], dict[str, float]]:
+    """(student, assignment) -> {test grade id: score} of every graded submission."""
+    out = {}
+    for assignment in assignments or course.assignments:
+        notebook = course.notebook_name(assignment).removesuffix(".ipynb")
+        with course.gradebook() as gb:
+            try:
+                submissions = gb.assignment_submissions(assignment)
+            except MissingEntry:
+                continue
+            for submission in submissions:
+                try:
+                    nb = gb.find_submission_notebook(notebook, assignment, submission.student.id)
+                except MissingEntry:
+                    continue
+                out[(submission.student.id, assignment)] = {g.name: float(g.score) for g in nb.grades
+                                                            if g.max_score > 0}
+    return out
 
 
-def lost_exercises(assignment: str, scores: dict[str, float]) -> dict[str, float]:
+def lost_exercises(course: Course, assignment: str, scores: dict[str, float]) -> dict[str, float]:
     """exercise -> points lost, from cell scores."""
-    nb = nbs.read(nbs.source_path(assignment))
+    nb = nbs.read(course.notebook("source", assignment))
     max_points, exercises = nbs.points(nb), list(nbs.solution_cells(nb))
     lost: dict[str, float] = {}
     for test_id, score in scores.items():

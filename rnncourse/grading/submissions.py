@@ -6,15 +6,15 @@ import shutil
 from pathlib import Path
 
 from . import notebooks as nbs
-from .settings import ROOT
+from .course import Course
 
 
-def submission_notebook(assignment: str, solutions: dict[str, str] | None):
+def submission_notebook(course: Course, assignment: str, solutions: dict[str, str] | None):
     """The release notebook with every solution cell replaced by ``solutions[grade_id]``.
 
     ``solutions=None`` leaves the stubs: the blank submission.
     """
-    nb = nbs.read(nbs.release_path(assignment))
+    nb = nbs.read(course.notebook("release", assignment))
     if solutions is not None:
         for cell in nb.cells:
             if nbs.is_solution(cell):
@@ -22,13 +22,12 @@ def submission_notebook(assignment: str, solutions: dict[str, str] | None):
     return nb
 
 
-def write_submission(assignment: str, student: str, solutions: dict[str, str] | None,
-                     root: Path = ROOT) -> Path:
+def write_submission(course: Course, assignment: str, student: str, solutions: dict[str, str] | None) -> Path:
     """``submitted/<student>/<assignment>/``: the notebook plus the release's other files."""
-    folder = root / "submitted" / student / assignment
+    folder = course.path("submitted", assignment, student)
     if folder.exists():
         shutil.rmtree(folder)
-    shutil.copytree(nbs.release_path(assignment).parent, folder)
-    target = folder / nbs.notebook_name(assignment)
-    nbs.write(submission_notebook(assignment, solutions), target)
+    shutil.copytree(course.path("release", assignment), folder)
+    target = folder / course.notebook_name(assignment)
+    nbs.write(submission_notebook(course, assignment, solutions), target)
     return target

@@ -4,7 +4,7 @@ Each Mistake must lose points in its own exercise and nowhere else; each Alterna
 full marks. tests/test_catalogs.py checks both with the fast harness, and a few through nbgrader.
 """
 
-from rnncourse.grading.catalog import Alternative, Mistake
+from rnncourse.grading.variants import Alternative, Mistake
 
 MISTAKES = [
     # to_matrix

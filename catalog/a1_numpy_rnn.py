@@ -4,7 +4,7 @@ Each Mistake must lose points in its own exercise and nowhere else; each Alterna
 full marks. tests/test_catalogs.py checks both with the fast harness, and a few through nbgrader.
 """
 
-from rnncourse.grading.catalog import Alternative, Mistake
+from rnncourse.grading.variants import Alternative, Mistake
 
 # The classic step-by-step solutions (the reference does the products that do not depend on the
 # recurrence once for all steps): most students write these, so mistakes are also made in them.

@@ -1,18 +1,18 @@
-"""Mistake catalogs and alternative solutions: variants of a reference solution cell.
+"""Variants of a reference solution cell: the entries of the mistake catalogs.
 
-Each assignment has ``tests/catalog/<assignment>.py`` defining ``MISTAKES`` (plausible student
-mistakes: each must lose points in its own exercise and nowhere else), ``ALTERNATIVES``
-(other correct ways to write a solution: full marks) and ``DEMO`` (names of the mistakes that
-the demo class's students make).
+Each assignment has a catalog, ``catalog/<assignment>.py`` in the course directory (course
+content, like ``source/``; :meth:`.course.Course.catalog` imports it), defining ``MISTAKES``
+(plausible student mistakes: each must lose points in its own exercise and nowhere else),
+``ALTERNATIVES`` (other correct ways to write a solution: full marks) and ``DEMO`` (names of
+the mistakes that the demo class's students make).
 """
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
 
 from . import notebooks as nbs
-from .settings import ROOT
+from .course import Course
 
 
 @dataclass(frozen=True)
@@ -56,24 +56,15 @@ class Alternative(Variant):
     """Another correct solution: it must keep full marks."""
 
 
-def load(assignment: str):
-    """The catalog module of an assignment (``tests/catalog/<assignment>.py``)."""
-    path = ROOT / "tests" / "catalog" / f"{assignment}.py"
-    spec = importlib.util.spec_from_file_location(f"catalog_{assignment}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def reference_solutions(assignment: str) -> dict[str, str]:
+def reference_solutions(course: Course, assignment: str) -> dict[str, str]:
     """grade id -> the reference solution code of every solution cell (markers removed)."""
-    nb = nbs.read(nbs.source_path(assignment))
+    nb = nbs.read(course.notebook("source", assignment))
     return {nbs.grade_id(c): nbs.solution_code(c.source) for c in nb.cells if nbs.is_solution(c)}
 
 
-def variant_solutions(assignment: str, variants) -> dict[str, str]:
+def variant_solutions(course: Course, assignment: str, variants) -> dict[str, str]:
     """The reference solutions with each variant applied to its cell."""
-    solutions = reference_solutions(assignment)
+    solutions = reference_solutions(course, assignment)
     for variant in variants:
         if variant.cell not in solutions:
             raise ValueError(f"{variant.name}: no solution cell {variant.cell!r} in {assignment}")
