@@ -31,13 +31,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from nbgrader.api import Gradebook, MissingEntry
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from rnncourse.grading import catalog, notebooks as nbs  # noqa: E402
-from rnncourse.grading.settings import ASSIGNMENTS, KERNEL_THREADS, ROOT, tool_env  # noqa: E402
+from rnncourse.grading import sandbox  # noqa: E402
+from rnncourse.grading.config import KERNEL_THREADS  # noqa: E402
+from rnncourse.grading.course import Course  # noqa: E402
+from rnncourse.grading.runner import nbgrader  # noqa: E402
+from rnncourse.grading.scores import class_scores  # noqa: E402
 from rnncourse.grading.submissions import write_submission  # noqa: E402
+from rnncourse.grading.variants import reference_solutions, variant_solutions  # noqa: E402
+
+COURSE = Course(ROOT)
+ASSIGNMENTS = list(COURSE.assignments)
 
 GOAL_2_WORKERS = 1.7
 
@@ -46,9 +52,9 @@ GOAL_2_WORKERS = 1.7
 
 def class_work(assignment: str, students: int) -> dict[str, dict | None]:
     """student -> solutions for one assignment: reference, blank, then catalog variants."""
-    cat = catalog.load(assignment)
+    cat = COURSE.catalog(assignment)
     mistakes, alternatives = cat.MISTAKES, cat.ALTERNATIVES
-    work: dict[str, dict | None] = {"s01": catalog.reference_solutions(assignment), "s02": None}
+    work: dict[str, dict | None] = {"s01": reference_solutions(COURSE, assignment), "s02": None}
     for k in range(3, students + 1):
         i = k - 3
         if k > students - 3:  # the last three: an alternative correct solution
@@ -59,47 +65,23 @@ def class_work(assignment: str, students: int) -> dict[str, dict | None]:
             variants = [first, second]
         else:
             variants = [mistakes[(7 * i) % len(mistakes)]]
-        work[f"s{k:02d}"] = catalog.variant_solutions(assignment, variants)
+        work[f"s{k:02d}"] = variant_solutions(COURSE, assignment, variants)
     return work
 
 
-def make_course(course: Path, students: int) -> None:
-    for item in ("rnncourse", "data", "source", "release"):
-        shutil.copytree(ROOT / item, course / item, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    shutil.copy(ROOT / "nbgrader_config.py", course)
+def make_course(dest: Path, students: int) -> Course:
+    """A scratch copy of the course with the class's submissions, the assignments in its gradebook."""
+    course = COURSE.scratch_copy(dest)
     for assignment in ASSIGNMENTS:
         for student, solutions in class_work(assignment, students).items():
-            write_submission(assignment, student, solutions, root=course)
+            write_submission(course, assignment, student, solutions)
+        nbgrader(course, "generate_assignment", assignment, "--force")
+    return course
 
 
-def run(course: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", *args], cwd=course, env={**tool_env(), **(env or {})},
+def run(course: Course, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", *args], cwd=course.root, env=course.env(),
                           capture_output=True, text=True)
-
-
-def sandbox_flags(course: Path) -> list[str]:
-    probe = run(course, "rnncourse.grading.autograde", "--help")
-    if "--unsandboxed" not in probe.stdout:
-        return []
-    check = subprocess.run([sys.executable, "-c", "from rnncourse.grading import sandbox; "
-                            "import sys; sys.exit(1 if sandbox.check() else 0)"],
-                           cwd=course, env=tool_env(), capture_output=True)
-    return [] if check.returncode == 0 else ["--unsandboxed"]
-
-
-def read_scores(url: str, students: list[str]) -> dict:
-    """(assignment, student) -> {test cell: score}."""
-    scores = {}
-    with Gradebook(url) as gb:
-        for assignment in ASSIGNMENTS:
-            notebook = nbs.notebook_name(assignment).removesuffix(".ipynb")
-            for student in students:
-                try:
-                    submission = gb.find_submission_notebook(notebook, assignment, student)
-                except MissingEntry:
-                    continue
-                scores[assignment, student] = {g.name: float(g.score) for g in submission.grades if g.max_score > 0}
-    return scores
 
 
 # --- the machine's own speed ------------------------------------------------------------------------
@@ -116,7 +98,8 @@ PROBE = ("import time, numpy as np\n"
 def probe() -> tuple[float, float]:
     """(seconds of a fixed one-core task run alone, how much faster two copies at once get through
     the work than one: the most that 2 workers could gain on this machine right now)."""
-    env = {**tool_env(), **KERNEL_THREADS}
+    env = {**os.environ, **KERNEL_THREADS}
+
     def launch():
         return subprocess.Popen([sys.executable, "-c", PROBE], env=env, stdout=subprocess.PIPE, text=True)
     alone = float(launch().communicate()[0])
@@ -160,16 +143,11 @@ def main() -> int:
     args = parser.parse_args()
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
-        course = Path(tmp) / "course"
-        course.mkdir()
-        make_course(course, args.students)
-        students = sorted(p.name for p in (course / "submitted").iterdir())
-        count = len(students) * len(ASSIGNMENTS)
-        flags = sandbox_flags(course)
         # One gradebook that knows the assignments; every configuration grades into a copy of it.
-        for assignment in ASSIGNMENTS:
-            recorded = run(course, "nbgrader", "generate_assignment", assignment, "--force", "--log-level=WARN")
-            assert recorded.returncode == 0, recorded.stdout + recorded.stderr
+        course = make_course(Path(tmp) / "course", args.students)
+        students = sorted(p.name for p in course.path("submitted").iterdir())
+        count = len(students) * len(ASSIGNMENTS)
+        flags = [] if sandbox.check() is None else ["--unsandboxed"]
         print(f"{count} submissions ({len(students)} students x {len(ASSIGNMENTS)} assignments), "
               f"{os.cpu_count()} cores, load average {load:.1f} at the start, "
               f"{'sandboxed' if not flags else 'UNSANDBOXED (no working sandbox here)'}", flush=True)
@@ -177,20 +155,20 @@ def main() -> int:
         walls, scores, failures, probes = {}, {}, {}, {}
         for workers in args.workers:
             probes[workers] = probe()
-            db = course / f"workers{workers}.db"
-            shutil.copy(course / "gradebook.db", db)
-            url = f"sqlite:///{db}?timeout=120"
+            db = course.root / f"workers{workers}.db"
+            shutil.copy(course.root / "gradebook.db", db)
+            graded = course.with_gradebook(f"sqlite:///{db}?timeout=120")
             start = time.perf_counter()
-            proc = run(course, "rnncourse.grading.autograde", "--workers", str(workers), f"--db={url}", *flags)
+            proc = run(graded, "rnncourse.grading.autograde", "--workers", str(workers), *flags)
             walls[workers] = time.perf_counter() - start
-            scores[workers] = read_scores(url, students)
+            scores[workers] = class_scores(graded)
             failures[workers] = [line for line in proc.stdout.splitlines() if "FAILED" in line]
             if "database is locked" in proc.stdout + proc.stderr:
                 failures[workers].append("database is locked")
             print(f"  {workers} worker(s): {walls[workers]:.0f} s, {len(scores[workers])} graded, "
                   f"exit code {proc.returncode}", flush=True)
 
-        staged = sorted((course / ".grading" / "staged").glob("*/*/*.ipynb"))
+        staged = sorted(course.path("staged").glob("*/*/*.ipynb"))
         bare_set = spread(staged, args.bare if args.bare is not None else len(staged))
         bare = execute_bare(bare_set) / len(bare_set)
         print(f"  bare execution: {bare:.1f} s per notebook over {len(bare_set)} notebooks", flush=True)

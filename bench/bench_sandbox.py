@@ -12,8 +12,6 @@ be identical in every round. Prints a table.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -24,46 +22,34 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from rnncourse.grading.course import Course  # noqa: E402
 from rnncourse.grading.demo import demo_class  # noqa: E402
-from rnncourse.grading.scores import cell_scores  # noqa: E402
-from rnncourse.grading.settings import ASSIGNMENTS, tool_env  # noqa: E402
+from rnncourse.grading.runner import nbgrader  # noqa: E402
+from rnncourse.grading.scores import class_scores  # noqa: E402
 from rnncourse.grading.submissions import write_submission  # noqa: E402
 
 
-def course_copy(tmp: Path) -> Path:
-    course = tmp / "course"
-    for item in ("source", "release", "rnncourse", "tests/catalog", "data"):
-        shutil.copytree(ROOT / item, course / item, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    students = demo_class()
-    for student, work in students.items():
+def demo_course(tmp: Path) -> Course:
+    """A scratch copy of the course holding the demo class, every assignment recorded in its gradebook."""
+    course = Course(ROOT).scratch_copy(tmp / "course")
+    for student, work in demo_class(course).items():
         for assignment, (solutions, _, _) in work.items():
-            write_submission(assignment, student, solutions, root=course)
-    for assignment in ASSIGNMENTS:
-        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--force",
-                        "--log-level=ERROR"], cwd=course, env=tool_env(), check=True, capture_output=True)
+            write_submission(course, assignment, student, solutions)
+    for assignment in course.assignments:
+        nbgrader(course, "generate_assignment", assignment, "--force")
     return course
 
 
-def grade(course: Path, sandboxed: bool, workers: int) -> float:
+def grade(course: Course, sandboxed: bool, workers: int) -> float:
     args = [sys.executable, "-m", "rnncourse.grading.autograde", "--workers", str(workers)]
     if not sandboxed:
         args.append("--unsandboxed")
     start = time.perf_counter()
-    proc = subprocess.run(args, cwd=course, env=tool_env(), capture_output=True, text=True)
+    proc = subprocess.run(args, cwd=course.root, env=course.env(), capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"grading failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return seconds
-
-
-def scores(course: Path) -> dict:
-    """(student, assignment) -> per-cell scores, from the copy's gradebook."""
-    os.environ["RNNCOURSE_DB_URL"] = f"sqlite:///{course / 'gradebook.db'}"
-    try:
-        return {(s, a): cell_scores(a, s) for s, work in demo_class().items() for a in work}
-    finally:
-        del os.environ["RNNCOURSE_DB_URL"]
 
 
 def main(argv=None) -> int:
@@ -72,14 +58,14 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        course = course_copy(Path(tmp))
-        n = sum(1 for _ in (course / "submitted").glob("*/*"))
+        course = demo_course(Path(tmp))
+        n = sum(1 for _ in course.path("submitted").glob("*/*"))
         times = {"plain": [], "sandboxed": []}
         seen = []
         for r in range(args.rounds):
             for name in ("plain", "sandboxed"):
                 times[name].append(grade(course, name == "sandboxed", args.workers))
-                seen.append(scores(course))
+                seen.append(class_scores(course))
                 print(f"round {r + 1} {name}: {times[name][-1]:.1f} s", flush=True)
     identical = all(s == seen[0] for s in seen)
     print(f"\nthe demo class: {n} submissions, {args.workers} worker(s), {args.rounds} round(s) each, one run\n")

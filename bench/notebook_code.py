@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 
 from rnncourse.grading import notebooks as nbs
+from rnncourse.grading.course import Course
 
 
 def load_namespace(assignment: str, stop_at: str) -> dict:
     os.environ.setdefault("KERAS_BACKEND", "torch")
     namespace: dict = {"__name__": f"bench_{assignment}"}
-    for cell in nbs.read(nbs.source_path(assignment)).cells:
+    for cell in nbs.read(Course.find().notebook("source", assignment)).cells:
         if cell.cell_type == "markdown" and stop_at in cell.source:
             break
         if cell.cell_type != "code" or nbs.is_test(cell) or (nbs.nbgrader_meta(cell) and not nbs.is_solution(cell)):

@@ -2,27 +2,46 @@
 
 import filecmp
 import json
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
+import nbformat
 import pytest
 
+from rnncourse.grading import normalise
 from rnncourse.grading import notebooks as nbs
-from rnncourse.grading.settings import ASSIGNMENTS, ROOT, tool_env
+from support import ASSIGNMENTS, COURSE, ROOT, course_copy, output, run
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "source").rglob("*.ipynb")), ids=lambda p: p.name)
-def test_source_has_no_outputs_and_normal_kernelspec(path):
+def test_source_is_normalised(path):
+    """No outputs, no execution counts, a plain kernelspec, fixed cell ids: what `make release` leaves."""
     raw = json.loads(path.read_text())
     assert not [i for i, c in enumerate(raw["cells"]) if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
     assert raw["metadata"].get("kernelspec", {}).get("name", "python3") == "python3"
+    assert not normalise.normalise_file(path, check=True), f"{path.name} is not normalised: run `make release`"
 
 
-@pytest.mark.parametrize("assignment", list(ASSIGNMENTS))
+def test_normaliser_fixes_what_jupyter_adds():
+    nb = nbs.read(COURSE.notebook("source", "a1_numpy_rnn"))
+    expected = normalise.text(nb)
+    edited = nbformat.from_dict(json.loads(json.dumps(nb)))
+    edited.metadata["widgets"] = {"state": {}}
+    edited.cells[0].metadata["collapsed"] = True
+    code = next(c for c in edited.cells if c.cell_type == "code")
+    code.execution_count, code.outputs = 7, [nbformat.v4.new_output("stream", text="hi\n")]
+    code.metadata["execution"] = {"iopub.status.busy": "2026-01-01"}
+    assert normalise.text(normalise.normalised(edited)) == expected
+    new = nbformat.v4.new_code_cell("x = 1")  # Jupyter gives a new cell a random id
+    edited.cells.insert(3, new)
+    again = normalise.normalised(edited)
+    assert again.cells[3].id.startswith("cell-") and again.cells[3].id != new.id
+    assert normalise.normalised(again).cells[3].id == again.cells[3].id, "an id, once given, stays"
+    graded = next(c for c in again.cells if nbs.grade_id(c))
+    assert graded.id == nbs.grade_id(graded)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_grading_structure(assignment):
-    nb = nbs.read(nbs.source_path(assignment))
+    nb = nbs.read(COURSE.notebook("source", assignment))
     ids = [nbs.grade_id(c) for c in nb.cells if nbs.grade_id(c)]
     assert len(ids) == len(set(ids)), "grade ids must be unique"
     points = nbs.points(nb)
@@ -43,29 +62,26 @@ def test_grading_structure(assignment):
             assert meta.get("locked") and not meta.get("solution"), "every point is autograded by a locked test cell"
 
 
-@pytest.mark.parametrize("assignment", list(ASSIGNMENTS))
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_hides_solutions_and_hidden_tests_selfstudy_shows_checks(assignment):
-    release = nbs.release_path(assignment).read_text()
-    selfstudy = (ROOT / "notebooks" / nbs.notebook_name(assignment)).read_text()
-    source = nbs.source_path(assignment).read_text()
+    release = COURSE.notebook("release", assignment).read_text()
+    selfstudy = COURSE.notebook("selfstudy", assignment).read_text()
+    source = COURSE.notebook("source", assignment).read_text()
     for text in (release, selfstudy):
         assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
         assert "raise NotImplementedError()" in text
-    assert "_ref_" in source and "_ref_" in selfstudy and "_ref_" not in release
+    assert "_ref_" in source and "_ref_" not in release
     assert "Generate names with recurrent neural networks" in release, "the course header is missing"
 
 
 def test_release_and_selfstudy_are_up_to_date(tmp_path):
     """Regenerating release/ and notebooks/ from source/ in a copy of the course changes nothing."""
-    for item in ("source", "rnncourse", "tests/catalog", "data"):
-        shutil.copytree(ROOT / item, tmp_path / item, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
-    subprocess.run([sys.executable, "-m", "rnncourse.grading.release"], cwd=tmp_path, check=True, env=tool_env(),
-                   capture_output=True)
-    for folder in ("release", "notebooks"):
-        compared = filecmp.dircmp(ROOT / folder, tmp_path / folder)
-        differ = _diff(compared)
-        assert differ == [], f"{folder}/ differs from what `make release` generates: {differ}. Run `make release` and commit."
+    course = course_copy(tmp_path / "course")
+    made = run(course, "rnncourse.grading.release")
+    assert made.returncode == 0, output(made)
+    for step in ("release", "selfstudy"):
+        differ = _diff(filecmp.dircmp(COURSE.path(step), course.path(step)))
+        assert differ == [], f"{step} differs from what `make release` generates: {differ}. Run `make release` and commit."
 
 
 def _diff(cmp, prefix=""):

@@ -2,7 +2,7 @@
 
 A copy of the course with two small fixture assignments (``h1_fixture`` and a copy of it,
 ``h2_fixture``, so that one student's two submissions are graded at the same time) gets a
-class of 8 submissions: honest, partial, wrong, crashing, blank and missing. The class is
+class of 7 submissions: honest, partial, wrong, blank and missing. The class is
 graded three times with ``python -m rnncourse.grading.autograde``, each into its own SQLite
 gradebook (``--db``): in a plain loop (``--workers 1``), on the command's own LocalCluster of
 2 worker threads (``--workers 2``), and on a Dask cluster of 2 worker processes started here
@@ -17,23 +17,23 @@ and one whose worker dies dies with it.
 """
 
 import os
-import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import pytest
 from distributed.diagnostics.plugin import SchedulerPlugin
-from nbgrader.api import Gradebook, MissingEntry
 
 from hostile import cases as catalog
 from hostile import fixture
-from rnncourse.grading.autograde import run_bounded
-from rnncourse.grading.settings import tool_env
+from rnncourse.grading.course import Course
+from rnncourse.grading.runner import run_bounded
+from support import class_scores, fixture_course, output, run, sandbox_flags
 
 pytestmark = pytest.mark.xdist_group("parallel")
 
@@ -52,48 +52,26 @@ CLASS = {
 CONFIGS = ("sequential", "two_workers", "dask_cluster")
 
 
-def run(course, *args):
-    return subprocess.run([sys.executable, "-m", *args], cwd=course, env=tool_env(), capture_output=True, text=True)
+def gradebook(course: Course, config: str) -> Course:
+    """The course, grading into a SQLite gradebook of its own for ``config``."""
+    return course.with_gradebook(f"sqlite:///{course.root / f'{config}.db'}?timeout=120")
 
 
-def sandbox_flags() -> list[str]:
-    try:
-        from rnncourse.grading import sandbox
-        return [] if sandbox.check() is None else ["--unsandboxed"]
-    except Exception:
-        return ["--unsandboxed"]
+def read_scores(course: Course) -> dict:
+    """(assignment, student) -> {test cell: score} of every graded submission."""
+    return {(assignment, student): cells for (student, assignment), cells in class_scores(course, [H1, H2]).items()}
 
 
-def db_url(course, config: str) -> str:
-    return f"sqlite:///{course / f'{config}.db'}?timeout=120"
-
-
-def read_scores(url: str) -> dict:
-    """(assignment, student) -> {test cell: score} of every graded submission in a gradebook."""
-    scores = {}
-    with Gradebook(url) as gb:
-        for assignment, student in CLASS:
-            try:
-                submission = gb.find_submission_notebook(fixture.NOTEBOOK.removesuffix(".ipynb"), assignment, student)
-            except MissingEntry:
-                continue
-            scores[assignment, student] = {g.name: float(g.score) for g in submission.grades if g.max_score > 0}
-    return scores
-
-
-def make_course(course):
-    fixture.course_copy(course)
-    shutil.copytree(course / "source" / H1, course / "source" / H2)
-    for assignment in (H1, H2):
-        made = run(course, "nbgrader", "generate_assignment", assignment, "--force")
-        assert made.returncode == 0, made.stdout + made.stderr
+def make_course(root: Path) -> Course:
+    course = fixture_course(root, H1, H2)
     for (assignment, student), (build, _) in CLASS.items():
-        folder = course / "submitted" / student / assignment
+        folder = course.path("submitted", assignment, student)
         if build is None:
             folder.mkdir(parents=True)
             continue
-        release = nbformat.read(str(course / "release" / assignment / fixture.NOTEBOOK), as_version=4)
+        release = nbformat.read(str(course.notebook("release", assignment)), as_version=4)
         catalog.write(build(release), folder)
+    return course
 
 
 class Finished(SchedulerPlugin):
@@ -107,77 +85,66 @@ class Finished(SchedulerPlugin):
             self.keys.add(key)
 
 
+@dataclass
+class Graded:
+    course: Course
+    procs: dict  # config -> the grading command's CompletedProcess
+    scores: dict  # config -> read_scores() of its gradebook
+    finished: set  # the grading tasks the Dask cluster's scheduler saw finish
+
+
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory, monkeypatch_module):
-    return grade_class(tmp_path_factory, monkeypatch_module)
-
-
-def grade_class(tmp_path_factory, monkeypatch_module):
+def graded(tmp_path_factory) -> Graded:
     from distributed import LocalCluster
 
-    course = tmp_path_factory.mktemp("parallel") / "course"
-    course.mkdir()
-    make_course(course)
+    course = make_course(tmp_path_factory.mktemp("parallel") / "course")
     grade = ["rnncourse.grading.autograde", H1, H2, *sandbox_flags()]
-    procs, scores = {}, {}
-    procs["sequential"] = run(course, *grade, "--workers", "1", f"--db={db_url(course, 'sequential')}")
-    procs["two_workers"] = run(course, *grade, "--workers", "2", f"--db={db_url(course, 'two_workers')}")
-    # Spawned Dask workers inherit sys.path: put the course copy first so that they import it.
-    monkeypatch_module.syspath_prepend(str(course))
+    procs = {}
+    procs["sequential"] = run(course, *grade, "--workers", "1", f"--db={gradebook(course, 'sequential').db_url}")
+    procs["two_workers"] = run(course, *grade, "--workers", "2", f"--db={gradebook(course, 'two_workers').db_url}")
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                       scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as cluster:
         finished = Finished()
         cluster.scheduler.add_plugin(finished)
         procs["dask_cluster"] = run(course, *grade, "--scheduler", cluster.scheduler_address,
-                                    f"--db={db_url(course, 'dask_cluster')}")
-    for config in CONFIGS:
-        scores[config] = read_scores(db_url(course, config))
-    return course, procs, scores, finished.keys
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    with pytest.MonkeyPatch.context() as patch:
-        yield patch
+                                    f"--db={gradebook(course, 'dask_cluster').db_url}")
+    scores = {config: read_scores(gradebook(course, config)) for config in CONFIGS}
+    return Graded(course, procs, scores, finished.keys)
 
 
 @pytest.mark.parametrize("config", CONFIGS)
 def test_everyone_is_graded(graded, config):
-    _, procs, scores, _ = graded
-    proc = procs[config]
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert set(scores[config]) == set(CLASS), f"missing: {set(CLASS) - set(scores[config])}"
+    proc = graded.procs[config]
+    assert proc.returncode == 0, output(proc)
+    assert set(graded.scores[config]) == set(CLASS), f"missing: {set(CLASS) - set(graded.scores[config])}"
     assert f"graded {len(CLASS)} of {len(CLASS)} submission(s)" in proc.stdout
 
 
 @pytest.mark.parametrize("config", CONFIGS)
 def test_no_database_is_locked(graded, config):
-    proc = graded[1][config]
+    proc = graded.procs[config]
     assert "database is locked" not in proc.stdout + proc.stderr
 
 
 def test_totals_are_the_expected_ones(graded):
-    scores = graded[2]["sequential"]
+    scores = graded.scores["sequential"]
     totals = {key: sum(cells.values()) for key, cells in scores.items()}
     assert totals == {key: total for key, (_, total) in CLASS.items()}
 
 
 @pytest.mark.parametrize("config", CONFIGS[1:])
 def test_parallel_scores_equal_sequential_cell_by_cell(graded, config):
-    scores = graded[2]
-    assert scores[config] == scores["sequential"]
+    assert graded.scores[config] == graded.scores["sequential"]
 
 
 def test_the_cluster_did_the_grading(graded):
-    _, procs, _, finished = graded
-    assert len(finished) == len(CLASS)
-    assert "on the Dask cluster at tcp://127.0.0.1:" in procs["dask_cluster"].stdout
-    assert "on 2 worker(s)" in procs["two_workers"].stdout
+    assert len(graded.finished) == len(CLASS)
+    assert "on the Dask cluster at tcp://127.0.0.1:" in graded.procs["dask_cluster"].stdout
+    assert "on 2 worker(s)" in graded.procs["two_workers"].stdout
 
 
 def test_sqlite_gradebook_is_in_wal_mode(graded):
-    course = graded[0]
-    with sqlite3.connect(course / "two_workers.db") as db:
+    with sqlite3.connect(graded.course.root / "two_workers.db") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -212,8 +179,8 @@ def wait_for(predicate, seconds: float) -> bool:
 def test_a_run_past_its_limit_is_killed_with_its_children(tmp_path):
     pids = tmp_path / "pids"
     start = time.monotonic()
-    code, output = run_bounded([sys.executable, "-c", GRADER, str(pids)], tool_env(), timeout=8)
-    assert code is None and output == "" and time.monotonic() - start < 60
+    code, printed = run_bounded([sys.executable, "-c", GRADER, str(pids)], dict(os.environ), tmp_path, timeout=8)
+    assert code is None and printed == "" and time.monotonic() - start < 60
     grader, kernel = map(int, pids.read_text().split())
     assert wait_for(lambda: not alive(grader) and not alive(kernel), 10), "the grading run's session survived"
 
@@ -221,10 +188,9 @@ def test_a_run_past_its_limit_is_killed_with_its_children(tmp_path):
 def test_a_run_dies_with_the_worker_that_started_it(tmp_path):
     pids = tmp_path / "pids"
     worker = subprocess.Popen(
-        [sys.executable, "-c", "import sys\nfrom rnncourse.grading.autograde import run_bounded\n"
-         "from rnncourse.grading.settings import tool_env\n"
-         "run_bounded([sys.executable, '-c', sys.argv[1], sys.argv[2]], tool_env(), 300)\n", GRADER, str(pids)],
-        env=tool_env())
+        [sys.executable, "-c", "import os, sys\nfrom rnncourse.grading.runner import run_bounded\n"
+         "run_bounded([sys.executable, '-c', sys.argv[1], sys.argv[2]], dict(os.environ), '.', 300)\n", GRADER,
+         str(pids)], cwd=tmp_path)
     try:
         assert wait_for(pids.exists, 120), "the stand-in grading run did not start"
         grader, _ = map(int, pids.read_text().split())

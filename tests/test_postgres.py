@@ -11,94 +11,73 @@ may appear in the course.
 
 import csv
 import socket
-import subprocess
-import sys
+from dataclasses import dataclass
 
 import nbformat
 import pytest
 import sqlalchemy
-from nbgrader.api import Gradebook
 
 from hostile import cases as catalog
 from hostile import fixture
 from rnncourse.grading import pgserver
-from rnncourse.grading.settings import tool_env
+from rnncourse.grading.course import Course
+from support import fixture_course, output, run, sandbox_flags, totals
 
 pytestmark = pytest.mark.xdist_group("postgres")
 EXPECTED = {"honest": fixture.TOTAL, "partial": catalog.WITHOUT_SOFTMAX, "blank": 0}
 
 
-def run(course, *args, **env):
-    base = tool_env()
-    base.pop("RNNCOURSE_DB_URL", None)  # only what each call passes
-    return subprocess.run([sys.executable, "-m", *args], cwd=course, env={**base, **env},
-                          capture_output=True, text=True)
-
-
-def make_course(root):
-    return fixture.course_copy(root / "course")
+@dataclass
+class Graded:
+    course: Course  # the course, with the PostgreSQL gradebook as its db_url
+    grading: object  # the grading command's CompletedProcess
+    export: object
+    totals: dict  # student -> total score, read through nbgrader
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    course = make_course(tmp_path_factory.mktemp("postgres"))
     # schema=False: an empty database, as a new server's; nbgrader must create its tables itself.
     with pgserver.PostgresServer(schema=False) as url:
-        made = run(course, "nbgrader", "generate_assignment", fixture.ASSIGNMENT, "--force", RNNCOURSE_DB_URL=url)
-        assert made.returncode == 0, made.stdout + made.stderr
-        release = nbformat.read(str(course / "release" / fixture.ASSIGNMENT / fixture.NOTEBOOK), as_version=4)
+        course = fixture_course(tmp_path_factory.mktemp("postgres") / "course", db_url=url)
+        release = nbformat.read(str(course.notebook("release", fixture.ASSIGNMENT)), as_version=4)
         notebooks = {"honest": catalog.solved(release), "blank": release,
                      "partial": catalog.solved(release, softmax=catalog.WRONG_SOFTMAX)}
         for student, notebook in notebooks.items():
-            catalog.write(notebook, course / "submitted" / student / fixture.ASSIGNMENT)
-
-        usage = run(course, "rnncourse.grading.autograde", "--help").stdout
-        args = ["rnncourse.grading.autograde", fixture.ASSIGNMENT]
-        if "--workers" in usage:
-            args += ["--workers", "2"]
-        sandboxed = run(course, "rnncourse.grading.sandbox", "check").returncode == 0
-        if not sandboxed:
-            args.append("--unsandboxed")
-        # --db when the grader has it (then nbgrader and the workers must get the URL from it alone),
-        # else the environment, as nbgrader_config.py reads it.
-        env = {} if "--db" in usage else {"RNNCOURSE_DB_URL": url}
-        if "--db" in usage:
-            args += ["--db", url]
-        grading = run(course, *args, RNNCOURSE_CELL_TIMEOUT="10", **env)
-        export = run(course, "nbgrader", "export", "--to", "grades.csv", RNNCOURSE_DB_URL=url)
-        totals = {}
-        with Gradebook(url) as gb:
-            for submission in gb.assignment_submissions(fixture.ASSIGNMENT):
-                totals[submission.student.id] = float(submission.score)
-        yield {"course": course, "url": url, "grading": grading, "export": export, "totals": totals,
-               "args": args, "sandboxed": sandboxed}
+            catalog.write(notebook, course.path("submitted", fixture.ASSIGNMENT, student))
+        # --db alone must bring the URL to nbgrader and the workers: the environment names another database
+        elsewhere = course.with_gradebook(f"sqlite:///{course.root / 'elsewhere.db'}")
+        grading = run(elsewhere, "rnncourse.grading.autograde", fixture.ASSIGNMENT, "--workers", "2", "--db", url,
+                      *sandbox_flags(), RNNCOURSE_CELL_TIMEOUT="10")
+        export = run(course, "nbgrader", "export", "--to", "grades.csv")
+        scores = {student: total for (student, _), total in totals(course, [fixture.ASSIGNMENT]).items()}
+        yield Graded(course, grading, export, scores)
 
 
 def test_grading_succeeds(graded):
-    proc = graded["grading"]
-    assert proc.returncode == 0, f"{graded['args']}\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    assert graded.grading.returncode == 0, output(graded.grading)
 
 
 def test_scores_in_postgres_are_exact(graded):
-    assert graded["totals"] == EXPECTED, graded["grading"].stdout[-3000:]
+    assert graded.totals == EXPECTED, output(graded.grading)
 
 
 def test_export_lists_the_scores(graded):
-    export = graded["export"]
-    assert export.returncode == 0, export.stdout + export.stderr
-    with open(graded["course"] / "grades.csv", newline="") as f:
+    assert graded.export.returncode == 0, output(graded.export)
+    with open(graded.course.root / "grades.csv", newline="") as f:
         rows = {row["student_id"]: row for row in csv.DictReader(f) if row["assignment"] == fixture.ASSIGNMENT}
     assert {student: float(row["score"]) for student, row in rows.items()} == EXPECTED
     assert {float(row["max_score"]) for row in rows.values()} == {fixture.TOTAL}
 
 
 def test_no_sqlite_gradebook_in_the_course(graded):
-    assert not list(graded["course"].rglob("gradebook.db")), "a SQLite gradebook was created beside the PostgreSQL one"
+    made = sorted(p.name for p in graded.course.root.rglob("*.db"))
+    assert made == [], f"a SQLite gradebook was created beside the PostgreSQL one: {made}"
 
 
 def test_rows_are_in_postgres(graded):
     """Read straight from PostgreSQL, past nbgrader: the graded cells of every student."""
-    engine = sqlalchemy.create_engine(graded["url"])
+    engine = sqlalchemy.create_engine(graded.course.db_url)
     try:
         with engine.connect() as db:
             assert db.dialect.name == "postgresql"

@@ -9,24 +9,22 @@ import socket
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 
 from rnncourse.grading import sandbox
-from rnncourse.grading.settings import ROOT
+from support import ROOT
 
 pytestmark = pytest.mark.xdist_group("sandbox")
 
 
 @pytest.fixture
 def course(tmp_path):
-    """A fake course root: the package and data the kernel needs, and things it must not see."""
+    """A fake course root: the package (with its datasets) the kernel needs, and things it must not see."""
     root = tmp_path / "course"
-    (root / "rnncourse").mkdir(parents=True)
+    (root / "rnncourse" / "datasets").mkdir(parents=True)
     (root / "rnncourse" / "__init__.py").write_text("WHERE = 'course copy'\n")
-    (root / "data").mkdir()
-    (root / "data" / "names.txt").write_text("Ada\nBo\n")
+    (root / "rnncourse" / "datasets" / "names.txt").write_text("Ada\nBo\n")
     (root / "gradebook.db").write_text("scores")
     (root / "submitted" / "other" / "a1").mkdir(parents=True)
     (root / "submitted" / "other" / "a1" / "nb.ipynb").write_text("other student's work")
@@ -40,10 +38,11 @@ def course(tmp_path):
     return root, work, scratch
 
 
-def run_inside(course, code, **kw):
+def run_inside(course, code, real_package=False, **kw):
     root, work, scratch = course
-    cmd = sandbox.command([sys.executable, "-c", code], work, scratch, root=root)
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, **kw)
+    cmd = sandbox.command([sys.executable, "-c", code], work, scratch,
+                          package=None if real_package else root / "rnncourse")
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, **kw)
 
 
 def test_the_sandbox_works_here():
@@ -55,7 +54,7 @@ def test_only_the_course_package_and_data_are_visible(course):
     probe = f"""import os, rnncourse
 print(rnncourse.WHERE)
 print(sorted(os.listdir({str(root)!r})))
-print(open({str(root / 'data' / 'names.txt')!r}).read().split())
+print(open({str(root / 'rnncourse' / 'datasets' / 'names.txt')!r}).read().split())
 print(sorted(os.listdir('/root')) if os.path.exists('/root') else [])
 for path in [{str(root / 'gradebook.db')!r}, {str(root / 'submitted')!r}, {str(root / 'source')!r}, '/home',
              '/etc/shadow', {str(ROOT / 'gradebook.db')!r}, {str(ROOT / 'source')!r}]:
@@ -64,8 +63,8 @@ for path in [{str(root / 'gradebook.db')!r}, {str(root / 'submitted')!r}, {str(r
     proc = run_inside(course, probe)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0] == "course copy"  # the course's own package, not the venv's editable install
-    assert lines[1] == str(sorted(["autograded", "data", "rnncourse"]))
+    assert lines[0] == "course copy"  # the package it was given, not the venv's editable install
+    assert lines[1] == str(sorted(["autograded", "rnncourse"]))
     assert lines[2] == str(["Ada", "Bo"])
     # /root holds only the mount points of the Python installation, if that lives there
     assert lines[3] == str([".pyenv"] if sys.base_prefix.startswith("/root/.pyenv") else [])
@@ -78,7 +77,8 @@ def test_writes_land_only_in_scratch(course):
 open('nb.ipynb', 'w').write('tampered')
 open('new.txt', 'w').write('new')
 print(open('nb.ipynb').read())
-for path in [{str(root / 'rnncourse' / 'x.py')!r}, {str(root / 'data' / 'names.txt')!r}, '/usr/x', {sys.prefix!r} + '/x']:
+for path in [{str(root / 'rnncourse' / 'x.py')!r}, {str(root / 'rnncourse' / 'datasets' / 'names.txt')!r}, '/usr/x',
+             {sys.prefix!r} + '/x']:
     try:
         open(path, 'w').write('x')
         print('WROTE', path)
@@ -90,7 +90,7 @@ for path in [{str(root / 'rnncourse' / 'x.py')!r}, {str(root / 'data' / 'names.t
     assert proc.stdout.splitlines()[0] == "tampered"
     assert "WROTE" not in proc.stdout and proc.stdout.count("refused") == 4
     assert (work / "nb.ipynb").read_text() == "my notebook" and not (work / "new.txt").exists()
-    assert (root / "data" / "names.txt").read_text() == "Ada\nBo\n"
+    assert (root / "rnncourse" / "datasets" / "names.txt").read_text() == "Ada\nBo\n"
     assert (scratch / "work" / "new.txt").read_text() == "new"
 
 
@@ -181,7 +181,7 @@ def test_kernelspec_and_a_real_kernel_interrupted_by_message(tmp_path):
     sockets = tmp_path / "ipc"
     sockets.mkdir()
     km = KernelManager(kernel_name=sandbox.KERNEL_NAME, transport="ipc", ip=str(sockets / "kernel"))
-    km.start_kernel(cwd=str(tmp_path), env={**os.environ, "RNNCOURSE_ROOT": str(ROOT)})
+    km.start_kernel(cwd=str(tmp_path), env=dict(os.environ))
     client = km.client()
     client.start_channels()
     outputs = []
@@ -209,8 +209,25 @@ def test_launch_refuses_tcp(tmp_path):
     assert proc.returncode != 0 and "ipc transport" in proc.stderr
 
 
-def test_limits_are_sane_for_this_machine():
-    """The address-space limit leaves every grading kernel its room (measured: under 1 GiB to
-    import torch and keras) while stopping a bomb well before the machine's memory is gone."""
-    assert 2 << 30 <= sandbox.LIMITS["as"] <= 16 << 30
-    assert sandbox.LIMITS["nproc"] > 64  # torch's threads
+def test_the_limits_leave_room_for_real_work(course):
+    """Within the sandbox's limits, the course's real work runs: torch, keras and the course
+    package import, a Keras LSTM and a torch LSTM train a step, and the data loads; while the
+    memory test above shows that a bomb stops."""
+    probe = """import os
+os.environ["KERAS_BACKEND"] = "torch"
+import numpy as np, torch, keras, matplotlib.pyplot as plt
+from rnncourse.data import load_lines
+from rnncourse import checks
+model = keras.Sequential([keras.layers.Input((12, 30)), keras.layers.LSTM(128), keras.layers.Dense(30, activation="softmax")])
+model.compile(optimizer="adam", loss="categorical_crossentropy")
+model.fit(np.zeros((64, 12, 30)), np.eye(30)[np.zeros(64, int)], epochs=1, verbose=0)
+lstm = torch.nn.LSTM(16, 128, num_layers=2, dropout=0.3)
+lstm(torch.zeros(20, 64, 16))[0].sum().backward()
+peak = int(open("/proc/self/status").read().split("VmPeak:")[1].split()[0]) << 10
+print(len(load_lines("names.txt")), peak)
+"""
+    proc = run_inside(course, probe, real_package=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    count, peak = map(int, proc.stdout.split())
+    assert count == 5163
+    assert peak < sandbox.LIMITS["as"] * 0.75, f"real work peaks at {peak >> 20} MiB of {sandbox.LIMITS['as'] >> 20}"

@@ -6,27 +6,30 @@ and every alternative and mistake of the three catalogs pass it.
 """
 
 import json
+import shutil
 import subprocess
 import sys
 
 import nbformat
 import pytest
 
-from rnncourse.grading import audit, catalog, intake
+from rnncourse.grading import audit, intake
 from rnncourse.grading import notebooks as nbs
+from rnncourse.grading.course import Course
 from rnncourse.grading.execute import quiet_stderr
-from rnncourse.grading.settings import ASSIGNMENTS, ROOT
+from rnncourse.grading.variants import reference_solutions
+from support import ASSIGNMENTS, COURSE, ROOT
 
 
 def trusted(assignment):
-    nb = nbs.read(nbs.release_path(assignment))
+    nb = nbs.read(COURSE.notebook("release", assignment))
     return audit.trusted_imports([c.source for c in nb.cells if c.cell_type == "code" and not nbs.is_solution(c)])
 
 
-@pytest.mark.parametrize("assignment", list(ASSIGNMENTS))
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_audit_passes_every_honest_solution(assignment):
-    cat = catalog.load(assignment)
-    reference = catalog.reference_solutions(assignment)
+    cat = COURSE.catalog(assignment)
+    reference = reference_solutions(COURSE, assignment)
     allowed = trusted(assignment)
     for gid, code in reference.items():
         assert audit.audit(code, allowed) == [], f"reference {gid} flagged"
@@ -104,15 +107,12 @@ def test_quiet_stderr_keeps_what_matters():
 @pytest.fixture
 def course(tmp_path):
     """A course root with the a1 release, for intake."""
-    release = nbs.release_path("a1_numpy_rnn")
-    (tmp_path / "release" / "a1_numpy_rnn").mkdir(parents=True)
-    for item in release.parent.iterdir():
-        (tmp_path / "release" / "a1_numpy_rnn" / item.name).write_bytes(item.read_bytes())
-    return tmp_path
+    shutil.copytree(COURSE.path("release", "a1_numpy_rnn"), tmp_path / "release" / "a1_numpy_rnn")
+    return Course(tmp_path)
 
 
 def submit(course, nb_or_text, name="numpy_rnn.ipynb", student="s"):
-    folder = course / "submitted" / student / "a1_numpy_rnn"
+    folder = course.path("submitted", "a1_numpy_rnn", student)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     path.write_text(nb_or_text if isinstance(nb_or_text, str) else json.dumps(nb_or_text))
@@ -120,11 +120,11 @@ def submit(course, nb_or_text, name="numpy_rnn.ipynb", student="s"):
 
 
 def staged(course, student="s"):
-    return nbs.read(course / ".grading" / "staged" / student / "a1_numpy_rnn" / "numpy_rnn.ipynb")
+    return nbs.read(course.notebook("staged", "a1_numpy_rnn", student))
 
 
 def test_intake_carries_solutions_and_drops_everything_else(course):
-    nb = nbs.read(nbs.release_path("a1_numpy_rnn"))
+    nb = nbs.read(COURSE.notebook("release", "a1_numpy_rnn"))
     solutions = nbs.solution_cells(nb)
     nb.cells[solutions["softmax"]].source = "def softmax(z):\n    return z\n"
     nb.cells[solutions["clip"]].source = "np.allclose = print\n"
@@ -134,9 +134,9 @@ def test_intake_carries_solutions_and_drops_everything_else(course):
     nb.cells[first_test].source = "pass"
     nb.metadata["kernelspec"]["name"] = "evil"
     submit(course, nb)
-    result = intake.stage("s", "a1_numpy_rnn", root=course)
+    result = intake.stage(course, "a1_numpy_rnn", "s")
     graded = staged(course)
-    release = nbs.read(nbs.release_path("a1_numpy_rnn"))
+    release = nbs.read(COURSE.notebook("release", "a1_numpy_rnn"))
     assert len(graded.cells) == len(release.cells) + 1  # + the notes
     assert graded.cells[1].id == intake.NOTES_ID
     notes = graded.cells[1].source
@@ -156,28 +156,28 @@ def test_intake_carries_solutions_and_drops_everything_else(course):
     ("missing", None, "was not in the submission"),
 ])
 def test_intake_grades_unreadable_submissions_as_blank(course, case, text, note):
-    folder = course / "submitted" / "s" / "a1_numpy_rnn"
+    folder = course.path("submitted", "a1_numpy_rnn", "s")
     folder.mkdir(parents=True)
     if text is not None:
         (folder / "numpy_rnn.ipynb").write_text(text)
-    result = intake.stage("s", "a1_numpy_rnn", root=course)
+    result = intake.stage(course, "a1_numpy_rnn", "s")
     assert result.blank and note in staged(course).cells[1].source
-    release = nbs.read(nbs.release_path("a1_numpy_rnn"))
+    release = nbs.read(COURSE.notebook("release", "a1_numpy_rnn"))
     graded = staged(course)
     assert [c.source for c in graded.cells[2:]] == [c.source for c in release.cells[1:]]
 
 
 def test_intake_takes_a_renamed_notebook_and_notes_extra_files(course):
-    nb = nbs.read(nbs.release_path("a1_numpy_rnn"))
+    nb = nbs.read(COURSE.notebook("release", "a1_numpy_rnn"))
     nb.cells[nbs.solution_cells(nb)["softmax"]].source = "def softmax(z):\n    return z\n"
     folder = submit(course, nb, name="numpy_rnn-Copy1.ipynb")
     (folder / "numpy.py").write_text("allclose = None")
-    intake.stage("s", "a1_numpy_rnn", root=course)
+    intake.stage(course, "a1_numpy_rnn", "s")
     graded = staged(course)
     assert "`numpy_rnn-Copy1.ipynb` was graded in its place" in graded.cells[1].source
     assert "`numpy.py`" in graded.cells[1].source
     assert graded.cells[nbs.solution_cells(graded)["softmax"]].source == "def softmax(z):\n    return z\n"
-    assert sorted(p.name for p in (course / ".grading/staged/s/a1_numpy_rnn").iterdir()) == ["numpy_rnn.ipynb"]
+    assert sorted(p.name for p in course.path("staged", "a1_numpy_rnn", "s").iterdir()) == ["numpy_rnn.ipynb"]
 
 
 # The checks' integrity guard (rnncourse/integrity.py), in a fresh process: tampers change numpy.

@@ -33,7 +33,6 @@ past this audit through an indirect route still trips the checks' integrity guar
 from __future__ import annotations
 
 import ast
-import builtins
 import re
 from dataclasses import dataclass
 
@@ -53,7 +52,6 @@ HOOK_ATTRIBUTES = {"input_transformers_cleanup", "input_transformers_post", "ast
                    # the ways to the interpreter's module table through an ordinary module (os.sys.modules)
                    "sys", "modules", "builtins", "_guard"}
 DUNDER = re.compile(r"^__\w+__$")
-BUILTIN_NAMES = set(dir(builtins))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ first. The course is the one around the working directory.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 
@@ -47,7 +46,6 @@ def main(argv=None) -> int:
     if args.workers < 1:
         parser().error("--workers must be at least 1")
     course = Course.find(db_url=args.db)
-    os.environ["PATH"] = course.env()["PATH"]  # a new gradebook runs `alembic`, a script of this venv
     assignments = args.assignments or list(course.assignments)
     if args.feedback:
         for assignment in generate_feedback(course, assignments):

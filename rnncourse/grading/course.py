@@ -109,6 +109,8 @@ class Course:
         """nbgrader's ``Gradebook`` of this course, with the course id nbgrader_config.py gives it."""
         from nbgrader.api import Gradebook
 
+        if shutil.which("alembic") is None:  # nbgrader runs this venv's `alembic` to create a new gradebook
+            os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
         with Gradebook(self.gradebook_url, course_id=self.course_id) as gb:
             yield gb
 

@@ -17,7 +17,6 @@ catalog predicts. Grading is sandboxed and parallel, as ``make autograde``'s.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import time
@@ -129,7 +128,6 @@ def main(argv=None) -> int:
     parser.add_argument("--unsandboxed", action="store_true")
     args = parser.parse_args(argv)
     course = Course.find()
-    os.environ["PATH"] = course.env()["PATH"]  # a new gradebook runs `alembic`, a script of this venv
     sandboxed = require_sandbox(args.unsandboxed)
     return run_demo(course, args.into or course.root / ".demo", sandboxed, args.workers, args.scheduler)
 

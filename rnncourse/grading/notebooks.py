@@ -75,7 +75,3 @@ def clear_outputs(nb) -> nbformat.NotebookNode:
             cell.outputs = []
             cell.execution_count = None
     return nb
-
-
-def has_outputs(nb) -> bool:
-    return any(c.cell_type == "code" and (c.get("outputs") or c.get("execution_count")) for c in nb.cells)

@@ -4,7 +4,8 @@ Each case builds one submission folder from the released fixture notebook. ``hon
 most the submission deserves: the points of the exercises it really solves. Grading must
 finish, give it at most ``honest`` (exactly ``honest`` where ``exact``), leave every other
 student's scores alone, leak nothing, and explain in the feedback what happened (``explain``:
-a regular expression the autograded notebook must contain).
+a regular expression that what the graded notebook shows — its cells' outputs and the grader's
+notes — must contain; the student's own code does not count).
 
 The cases follow the issue's list (crashes, hangs, structure and metadata edits, broken files,
 reaching outside the sandbox, the three cheats, a correct solution that warns) plus variants
@@ -297,10 +298,10 @@ def cases(port: int) -> list[Case]:
         Case("corrupt_json", 0, "could not be read as a notebook", corrupt),
         Case("old_nbformat", TOTAL, "converted to format 4", old_format),
         Case("extra_files", WITHOUT_SOFTMAX, "extra file", extra_files),
-        Case("read_others", TOTAL, "files seen", with_softmax(READ_OTHERS)),
-        Case("write_gradebook", WITHOUT_SOFTMAX, "could not write|files seen|WROTE", with_softmax(WRITE_GRADEBOOK),
-             why="the gradebook is not in the sandbox"),
-        Case("network", TOTAL, "no network", with_softmax(network(port))),
+        Case("read_others", TOTAL, r"files seen: \[", with_softmax(READ_OTHERS)),
+        Case("write_gradebook", WITHOUT_SOFTMAX, r"could not write \.\./\.\./\.\./gradebook\.db",
+             with_softmax(WRITE_GRADEBOOK), why="the gradebook is not in the sandbox"),
+        Case("network", TOTAL, r"no network: 127\.0\.0\.1", with_softmax(network(port))),
         Case("noop_numpy_testing", WITHOUT_SOFTMAX, WITHHELD, with_softmax(NOOP_TESTING)),
         Case("always_equal", WITHOUT_SOFTMAX, WITHHELD, with_softmax(ALWAYS_EQUAL)),
         Case("transformer_added_cell", 0, "were not run",
@@ -314,7 +315,8 @@ def cases(port: int) -> list[Case]:
         Case("via_globals", WITHOUT_SOFTMAX, WITHHELD, with_softmax(VIA_GLOBALS)),
         Case("aliased_module", WITHOUT_SOFTMAX, WITHHELD, with_softmax(ALIASED)),
         Case("showtraceback", WITHOUT_SOFTMAX, WITHHELD, with_softmax(SHOWTRACEBACK)),
-        Case("correct_but_warns", TOTAL, r"def softmax", with_softmax(WARNS)),
+        Case("correct_but_warns", TOTAL, r"DeprecationWarning: softmax: this spelling is deprecated",
+             with_softmax(WARNS), why="the warnings are shown in the feedback, and cost nothing"),
         Case("loop_alias", WITHOUT_SOFTMAX, GUARD, with_softmax(LOOP_ALIAS), exact=False),
         Case("update_wrapper", WITHOUT_SOFTMAX, GUARD, with_softmax(UPDATE_WRAPPER), exact=False),
         Case("foreign_receiver", WITHOUT_SOFTMAX, GUARD, with_softmax(FOREIGN_RECEIVER), exact=False),

@@ -84,20 +84,3 @@ def install(course: Path) -> None:
     folder = course / "source" / ASSIGNMENT
     folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(source_notebook(), str(folder / NOTEBOOK))
-
-
-def course_copy(course: Path) -> Path:
-    """A course directory with the fixture assignment: this checkout's grading package, data,
-    nbgrader_config.py and course header, and the fixture's source notebook."""
-    import shutil
-
-    from rnncourse.grading.settings import ROOT
-
-    course.mkdir(parents=True, exist_ok=True)
-    for item in ("rnncourse", "data"):
-        shutil.copytree(ROOT / item, course / item, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    (course / "source").mkdir()
-    shutil.copy(ROOT / "source" / "header.ipynb", course / "source")
-    install(course)
-    return course

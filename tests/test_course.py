@@ -1,0 +1,186 @@
+"""The Course object, the safety of collected work, and the package's structure."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+from nbgrader.coursedir import CourseDirectory
+
+from rnncourse.grading import config
+from rnncourse.grading.course import Course
+from support import COURSE, ROOT, course_copy
+
+STUDENT_WORK = ["submitted/alice/a1_numpy_rnn/numpy_rnn.ipynb", "autograded/alice/a1_numpy_rnn/numpy_rnn.ipynb",
+                "feedback/alice/a1_numpy_rnn/numpy_rnn.html", "gradebook.db"]
+REGENERATED = [".grading/staged/alice/a1_numpy_rnn/numpy_rnn.ipynb", ".demo/DEMO-COURSE", "grades.csv"]
+
+
+def test_paths_are_nbgraders():
+    nbgrader = CourseDirectory(root=str(ROOT))
+    for step in ("source", "release", "submitted", "autograded", "feedback"):
+        student = "alice" if step in ("submitted", "autograded", "feedback") else "."
+        expected = Path(nbgrader.format_path(getattr(nbgrader, f"{step}_directory"), student, "a1_numpy_rnn"))
+        assert COURSE.path(step, "a1_numpy_rnn", "alice" if student == "alice" else "") == expected.resolve()
+    assert COURSE.notebook("release", "a1_numpy_rnn") == ROOT / "release/a1_numpy_rnn/numpy_rnn.ipynb"
+    assert COURSE.notebook("selfstudy", "a3_torch_rnn") == ROOT / "notebooks/torch_rnn.ipynb"
+
+
+def test_find_walks_up_from_a_subfolder(tmp_path, monkeypatch):
+    monkeypatch.delenv("RNNCOURSE_DB_URL", raising=False)
+    assert Course.find(ROOT / "source" / "a1_numpy_rnn").root == ROOT
+    copy = course_copy(tmp_path / "course")
+    assert Course.find(copy.root / "release").root == copy.root
+    assert Course.find(copy.root, db_url="sqlite:///x.db").gradebook_url == "sqlite:///x.db"
+
+
+def test_gradebook_has_the_courses_one_id(tmp_path):
+    course = course_copy(tmp_path / "course")
+    with course.gradebook() as gb:
+        assert gb.course_id == config.COURSE_ID == "rnn-names"
+        assert gb.db.execute(sqlalchemy.text("SELECT id FROM course")).scalars().all() == ["rnn-names"]
+    text = (ROOT / "nbgrader_config.py").read_text()
+    assert '"rnn-names"' not in text, "the course id is defined once, in config.py"
+
+
+def test_scratch_copy_takes_content_not_student_work(tmp_path):
+    course = course_copy(tmp_path / "course")
+    for relative in STUDENT_WORK:
+        (course.root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (course.root / relative).write_text("alice's work")
+    scratch = course.scratch_copy(tmp_path / "scratch")
+    assert sorted(p.name for p in scratch.root.iterdir()) == ["catalog", "nbgrader_config.py", "release", "source"]
+    assert scratch.gradebook_url == f"sqlite:///{tmp_path / 'scratch' / 'gradebook.db'}?timeout=120"
+    assert course.with_gradebook("postgresql://db/x").scratch_copy(tmp_path / "s2").db_url is None
+
+
+def make(course: Course, target: str, *variables: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "--no-print-directory", "-C", str(course.root), "-f", str(ROOT / "Makefile"), target,
+                           f"PYTHON_SYS={sys.executable}", *variables], capture_output=True, text=True)
+
+
+@pytest.fixture
+def course_with_a_class(tmp_path):
+    """A course copy holding a real class's work and some regenerable output."""
+    course = course_copy(tmp_path / "course")
+    for relative in STUDENT_WORK + REGENERATED:
+        (course.root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (course.root / relative).write_text(f"contents of {relative}")
+    return course
+
+
+def test_make_clean_removes_only_what_is_regenerated(course_with_a_class):
+    course = course_with_a_class
+    done = make(course, "clean")
+    assert done.returncode == 0, done.stdout + done.stderr
+    for relative in STUDENT_WORK:
+        assert (course.root / relative).read_text() == f"contents of {relative}", relative
+    for relative in REGENERATED:
+        assert not (course.root / relative).exists(), relative
+    assert (course.root / "source").is_dir() and (course.root / "release").is_dir()
+
+
+def test_erasing_student_work_needs_force(course_with_a_class):
+    course = course_with_a_class
+    refused = make(course, "erase-student-work")
+    assert refused.returncode != 0 and "FORCE=1" in refused.stderr
+    assert "submitted/ (1 file)" in refused.stderr and "gradebook.db" in refused.stderr
+    for relative in STUDENT_WORK:
+        assert (course.root / relative).exists(), relative
+    refused = make(course, "erase-student-work", "FORCE=yes")  # only FORCE=1 counts
+    assert refused.returncode != 0 and (course.root / STUDENT_WORK[0]).exists()
+    erased = make(course, "erase-student-work", "FORCE=1")
+    assert erased.returncode == 0, erased.stdout + erased.stderr
+    for relative in STUDENT_WORK:
+        assert not (course.root / relative).exists(), relative
+    assert (course.root / "source").is_dir() and (course.root / "catalog").is_dir()
+
+
+# --- the package's structure -----------------------------------------------------------------------
+
+def module_imports(package: Path) -> dict[str, set[str]]:
+    """module -> the package's modules it imports (anywhere in it, functions included)."""
+    graph = {}
+    for path in sorted(package.rglob("*.py")):
+        parts = list(path.relative_to(package.parent).with_suffix("").parts)
+        is_init = parts[-1] == "__init__"
+        name = ".".join(parts[:-1] if is_init else parts)
+        base = parts[:-1]  # the module's package
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    anchor = base[:len(base) - node.level + 1] if node.level > 1 else base
+                    module = ".".join(anchor + ([node.module] if node.module else []))
+                else:
+                    module = node.module
+                found.add(module)
+                found |= {f"{module}.{alias.name}" for alias in node.names}
+        graph[name] = found
+    return {name: {m for m in found if m in graph and m != name} for name, found in graph.items()}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    found, state = [], {}
+
+    def visit(node, stack):
+        state[node] = "open"
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                found.append(stack[stack.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt, stack + [nxt])
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    return found
+
+
+def test_no_import_cycle_in_the_package():
+    graph = module_imports(ROOT / "rnncourse")
+    assert "rnncourse.grading.pipeline" in graph["rnncourse.grading.parallel"]
+    assert cycles(graph) == []
+
+
+def test_the_cycle_finder_finds_cycles(tmp_path):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from . import b\n")
+    (package / "b.py").write_text("def f():\n    from .a import x\n")
+    assert cycles(module_imports(package)) == [["pkg.a", "pkg.b", "pkg.a"]]
+
+
+def test_no_command_line_calls_another():
+    """Jobs are functions that take a Course; a command's main() is only called by its own module."""
+    for path in (ROOT / "rnncourse").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and any(alias.name == "main" for alias in node.names):
+                pytest.fail(f"{path.relative_to(ROOT)} imports a main()")
+            if isinstance(node, ast.Attribute) and node.attr == "main" and isinstance(node.value, ast.Name) \
+                    and node.value.id != "sys":
+                pytest.fail(f"{path.relative_to(ROOT)} calls {node.value.id}.main")
+
+
+def test_catalogs_and_reference_solutions_stay_out_of_the_package():
+    package = {p.name for p in (ROOT / "rnncourse").rglob("*.py")}
+    assert not {"a1_numpy_rnn.py", "a2_keras_lstm.py", "a3_torch_rnn.py"} & package
+    for path in (ROOT / "rnncourse").rglob("*.py"):
+        assert "BEGIN SOLUTION" not in path.read_text() or path.name in ("notebooks.py",), path
+
+
+@pytest.mark.parametrize("package", ["rnncourse", "rnncourse/grading"])
+def test_package_docstring_lists_every_module(package):
+    folder = ROOT / package
+    docstring = ast.get_docstring(ast.parse((folder / "__init__.py").read_text()))
+    missing = [p.stem for p in sorted(folder.glob("*.py")) if p.stem != "__init__" and f".{p.stem}`" not in docstring]
+    assert missing == [], f"{package}/__init__.py's docstring does not list {missing}"
