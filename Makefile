@@ -42,6 +42,9 @@ catalog: $(STAMP) ## check one assignment's mistake catalog with the fast harnes
 	@test -n "$(A)" || { echo "usage: make catalog A=<assignment>"; exit 2; }
 	$(PY) -m pytest -q -p no:xdist tests/test_catalogs.py tests/test_trust.py -k "$(A)"
 
+expected: $(STAMP) ## rewrite the visible checks' expected values from the reference solutions (A=<assignment>)
+	$(PY) -m rnncourse.grading.expected $(A)
+
 release: $(STAMP) ## normalise source/, then release/ and notebooks/ from it (A=<assignment> for one)
 	$(PY) -m rnncourse.grading.release $(A)
 

@@ -7,8 +7,8 @@ module can be reached in many indirect ways (a loop variable, a function argumen
 imported (in a notebook's first cell, before any student code), it records every function,
 class and submodule of numpy, torch, keras and this package, and the methods of
 ``torch.Tensor`` and ``torch.nn.Module``. Every check then first verifies that each of them
-is still the very same object (once per notebook cell; about 50 ms with torch and keras
-loaded). If one was replaced, the check fails with :class:`TamperedError`, and so does every
+is still the very same object (once per notebook cell; about 2 ms of CPU with torch and keras
+loaded, ``bench/bench_guard.py``). If one was replaced, the check fails with :class:`TamperedError`, and so does every
 later check: changing the machinery can only lose points.
 
 The guard keeps its records in a closure, which the audit's ban on dunder attributes, ``sys``,
