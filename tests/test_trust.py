@@ -22,19 +22,22 @@ from support import ASSIGNMENTS, COURSE, ROOT
 
 
 def trusted(assignment):
-    nb = nbs.read(COURSE.notebook("release", assignment))
-    return audit.trusted_imports([c.source for c in nb.cells if c.cell_type == "code" and not nbs.is_solution(c)])
+    return audit.trusted_imports(intake.given_code(nbs.read(COURSE.notebook("release", assignment))))
+
+
+def defined(assignment):
+    return audit.test_definitions(intake.given_code(nbs.read(COURSE.notebook("source", assignment))))
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_audit_passes_every_honest_solution(assignment):
     cat = COURSE.catalog(assignment)
     reference = reference_solutions(COURSE, assignment)
-    allowed = trusted(assignment)
+    allowed, helpers = trusted(assignment), defined(assignment)
     for gid, code in reference.items():
-        assert audit.audit(code, allowed) == [], f"reference {gid} flagged"
+        assert audit.audit(code, allowed, helpers) == [], f"reference {gid} flagged"
     for variant in list(cat.ALTERNATIVES) + list(cat.MISTAKES):
-        findings = audit.audit(variant.apply(reference[variant.cell]), allowed)
+        findings = audit.audit(variant.apply(reference[variant.cell]), allowed, helpers)
         assert findings == [], f"{variant.name}: {[str(f) for f in findings]}"
 
 
@@ -85,6 +88,18 @@ def test_audit_allows(code):
 def test_audit_flags(code):
     findings = audit.audit(code, trusted("a1_numpy_rnn"))
     assert any(TAMPER[code] in str(f) for f in findings), [str(f) for f in findings]
+
+
+def test_audit_protects_the_helpers_hidden_tests_define():
+    """A solution cell that redefines a helper an earlier hidden test defined, to change what a
+    later hidden test computes (here: shorter sequences for the backward test), is not run."""
+    helpers = defined("a1_numpy_rnn")
+    assert {"_random_batch", "_ref_rnn_step_forward"} <= helpers
+    cheat = ("_orig_batch = _random_batch\n"
+             "def _random_batch(n_a, n_x, m, T_x, seed):\n    return _orig_batch(n_a, n_x, m, 1, seed)\n")
+    findings = audit.audit(cheat + "def rnn_backward(cache, parameters):\n    pass\n", trusted("a1_numpy_rnn"), helpers)
+    assert any("defines _random_batch, which the notebook's tests rely on" in str(f) for f in findings), findings
+    assert audit.audit(cheat, trusted("a1_numpy_rnn")) == [], "without the test's helpers the audit cannot see it"
 
 
 def test_stub_raises_with_the_findings():

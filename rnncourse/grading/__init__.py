@@ -4,6 +4,7 @@
 - :mod:`.config`: every literal and limit, and the table of environment variables;
 - :mod:`.notebooks`: reading notebooks, cells by kind and grade id, solution and hidden-test markers;
 - :mod:`.normalise`: source notebooks without outputs, editor metadata or random cell ids;
+- :mod:`.expected`: the visible checks' expected values, regenerated from the reference;
 - :mod:`.release`: ``make release``: the release (nbgrader) and the self-study edition;
 - :mod:`.runner`: running nbgrader in the course, bounded in time, its noise filtered;
 - :mod:`.intake`: a submission rebuilt from the release with only the student's solution cells;

@@ -93,9 +93,9 @@ def import_targets(tree: ast.AST) -> dict[str, str]:
 
 
 class _Auditor(ast.NodeVisitor):
-    def __init__(self, trusted: dict[str, str], own_imports: dict[str, str]):
+    def __init__(self, trusted: dict[str, str], own_imports: dict[str, str], defined: set[str]):
         self.trusted = trusted
-        self.protected = set(trusted) | set(own_imports) | EXTRA_PROTECTED
+        self.protected = set(trusted) | set(own_imports) | EXTRA_PROTECTED | defined
         self.findings: list[Finding] = []
         self.depth = 0  # > 0 inside a function or class body, where plain names are local
 
@@ -266,13 +266,37 @@ def trusted_imports(trusted_sources: list[str]) -> dict[str, str]:
     return targets
 
 
-def audit(source: str, trusted: dict[str, str]) -> list[Finding]:
-    """Findings for one solution cell; empty when it keeps to its own business."""
+def test_definitions(sources: list[str]) -> set[str]:
+    """The helpers that the notebook's own cells (tests and given code) define for later cells:
+    top-level functions and classes, and top-level private names (``_random_batch``, ``_ref_softmax``,
+    ``_cases``). A solution cell that rebinds one could change what a later hidden test computes."""
+    names = set()
+    for source in sources:
+        try:
+            tree = ast.parse(_python(source))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names |= {n.id for t in targets for n in ast.walk(t)
+                          if isinstance(n, ast.Name) and n.id.startswith("_")}
+    return names
+
+
+def audit(source: str, trusted: dict[str, str], defined: set[str] = frozenset()) -> list[Finding]:
+    """Findings for one solution cell; empty when it keeps to its own business.
+
+    trusted -- what the notebook's own cells import (:func:`trusted_imports`)
+    defined -- the helpers its own cells define for later ones (:func:`test_definitions`)
+    """
     try:
         tree = ast.parse(_python(source))
     except SyntaxError:
         return []  # IPython cannot compile it either: it fails on its own when it runs
-    auditor = _Auditor(trusted, import_targets(tree))
+    auditor = _Auditor(trusted, import_targets(tree), set(defined))
     auditor.visit(tree)
     return auditor.findings
 

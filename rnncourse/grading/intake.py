@@ -105,12 +105,20 @@ def _solution_sources(nb, wanted: set[str], intake: Intake) -> dict[str, str]:
     return found
 
 
-def canonical_notebook(student_nb, release_nb, intake: Intake):
-    """The release notebook with the student's solution cells (audited) put in."""
+def given_code(nb) -> list[str]:
+    """The sources of a notebook's code cells that are not solution cells: given code and tests."""
+    return [c.source for c in nb.cells if c.cell_type == "code" and not nbs.is_solution(c)]
+
+
+def canonical_notebook(student_nb, release_nb, intake: Intake, source_nb=None):
+    """The release notebook with the student's solution cells (audited) put in.
+
+    ``source_nb`` (the instructor's, with the hidden tests) tells which helpers the tests define
+    for later cells; a solution cell may not rebind them."""
     graded = copy.deepcopy(release_nb)
     solutions = nbs.solution_cells(release_nb)
-    trusted = audit.trusted_imports([c.source for c in release_nb.cells
-                                     if c.cell_type == "code" and not nbs.is_solution(c)])
+    trusted = audit.trusted_imports(given_code(release_nb))
+    defined = audit.test_definitions(given_code(source_nb if source_nb is not None else release_nb))
     sources = _solution_sources(student_nb, set(solutions), intake) if student_nb is not None else {}
     missing = [gid for gid in solutions if gid not in sources]
     if student_nb is not None and missing:
@@ -119,7 +127,7 @@ def canonical_notebook(student_nb, release_nb, intake: Intake):
     for gid, index in solutions.items():
         if gid not in sources:
             continue
-        findings = audit.audit(sources[gid], trusted)
+        findings = audit.audit(sources[gid], trusted, defined)
         if findings:
             intake.withheld[gid] = [str(f) for f in findings]
             graded.cells[index].source = audit.stub(gid, findings)
@@ -183,7 +191,8 @@ def stage(course: Course, assignment: str, student: str) -> Intake:
     student_nb = _read_submission(folder, name, intake)
     if student_nb is None:
         intake.blank = True
-    graded = canonical_notebook(student_nb, release_nb, intake)
+    source = course.notebook("source", assignment)
+    graded = canonical_notebook(student_nb, release_nb, intake, nbs.read(source) if source.exists() else None)
     released = {p.relative_to(release) for p in release.rglob("*")}
     extra_files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
                          if p.relative_to(folder) not in released and p.name != "timestamp.txt"
