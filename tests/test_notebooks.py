@@ -75,10 +75,12 @@ def test_release_hides_solutions_and_hidden_tests_selfstudy_shows_checks(assignm
 
 
 def test_release_and_selfstudy_are_up_to_date(tmp_path):
-    """Regenerating release/ and notebooks/ from source/ in a copy of the course changes nothing."""
+    """Regenerating every edition from source/ in a copy of the course changes nothing: release/ and
+    notebooks/ (the exercise edition, its pictures, solutions/ and references/)."""
     course = course_copy(tmp_path / "course")
     made = run(course, "rnncourse.grading.release")
     assert made.returncode == 0, output(made)
+    assert (course.path("selfstudy") / "solutions").is_dir() and (course.path("selfstudy") / "references").is_dir()
     for step in ("release", "selfstudy"):
         differ = _diff(filecmp.dircmp(COURSE.path(step), course.path(step)))
         assert differ == [], f"{step} differs from what `make release` generates: {differ}. Run `make release` and commit."
