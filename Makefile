@@ -16,7 +16,7 @@ GRADE_FLAGS := $(if $(filter 1,$(UNSANDBOXED)),--unsandboxed,)
 # SCHEDULER=tcp://host:8786 sends them to a Dask cluster instead. RNNCOURSE_DB_URL selects the gradebook.
 PARALLEL_FLAGS := $(if $(WORKERS),--workers $(WORKERS)) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
-.PHONY: help install sysdeps demo test catalog release autograde feedback grades lab bench data clean erase-student-work
+.PHONY: help install sysdeps demo test catalog expected release site learner-env autograde feedback grades lab bench data clean erase-student-work
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -45,8 +45,15 @@ catalog: $(STAMP) ## check one assignment's mistake catalog with the fast harnes
 expected: $(STAMP) ## rewrite the visible checks' expected values from the reference solutions (A=<assignment>)
 	$(PY) -m rnncourse.grading.expected $(A)
 
-release: $(STAMP) ## normalise source/, then release/ and notebooks/ from it (A=<assignment> for one)
+release: $(STAMP) ## normalise source/, then release/, notebooks/ and notebooks/solutions/ from it (A=<assignment> for one)
 	$(PY) -m rnncourse.grading.release $(A)
+
+site: $(STAMP) ## the website of the executed solutions edition, in _site/ (GRADING=1: small budgets, fast)
+	$(PY) -m rnncourse.grading.site $(if $(filter 1,$(GRADING)),--grading,)
+
+learner-env: $(STAMP) ## install the learners' light environment for real in DEST (default .cache/learner-env), timed and sized
+	rm -rf $(or $(DEST),.cache/learner-env)
+	$(PY) -m rnncourse.grading.learner_env $(or $(DEST),.cache/learner-env)
 
 autograde: sysdeps $(STAMP) ## grade every submission in submitted/, sandboxed, in parallel (WORKERS=N, A=...)
 	$(PY) -m rnncourse.grading.autograde $(GRADE_FLAGS) $(PARALLEL_FLAGS) $(A)
