@@ -29,7 +29,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP) ## create .venv from requirements.txt (reused when up to date)
 
-sysdeps: ## Debian packages for grading: bubblewrap (sandbox), postgresql (tests)
+sysdeps: ## Debian packages: bubblewrap (the sandbox), postgresql and chromium (tests)
 	@tools/system-packages
 
 demo: sysdeps $(STAMP) ## a demo class released, graded and tabled in a scratch course (.demo/)
