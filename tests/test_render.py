@@ -190,3 +190,25 @@ def test_generated_notebook_renders_in_jupyterlab(page, path):
     problems, loaded = inspect(page, path)
     assert problems == []
     assert loaded == (1 if "numpy_rnn" in path else 0), "a1 shows rnn_unrolled.svg; the others have no picture"
+
+
+def test_validate_button_fails_a_blank_selfstudy_notebook(page):
+    """What a learner sees on pressing nbgrader's Validate in a blank self-study notebook: every
+    check that carries points failed, not "Success! Your notebook passes all the tests." (nbgrader's
+    extension puts the button on every notebook; the checks' grade metadata make it work)."""
+    path = "notebooks/numpy_rnn.ipynb"
+    widget_id = page.evaluate("""async (path) => {
+        const widget = await window.jupyterapp.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+        await widget.context.ready;
+        return widget.id;
+    }""", path)
+    page.locator(f"#{widget_id} .jp-Toolbar").get_by_text("Validate", exact=True).click()
+    text = page.wait_for_selector(".jp-Dialog", timeout=300_000).text_content()
+    failed = text.count("The following cell failed:")
+    if failed != 20 or "Success" in text:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "validate.png"))
+    assert failed == 20 and "Success" not in text, text[:2000]
+    page.keyboard.press("Escape")
+    page.evaluate("""(id) => { for (const w of Array.from(window.jupyterapp.shell.widgets('main')))
+                                 if (w.id === id) w.dispose(); }""", widget_id)
