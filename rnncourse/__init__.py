@@ -10,7 +10,8 @@ Small modules named for what they do (the notebooks import them):
 - :mod:`rnncourse.gradcheck`: relative error and a gradient-check report;
 - :mod:`rnncourse.checks`: assertions whose failures say what was called, what was expected and a hint;
 - :mod:`rnncourse.integrity`: the checks' tamper alarm (has a function the tests rely on been replaced?);
-- :mod:`rnncourse.keras_utils`: a quiet Keras progress callback and a parameter count (assignment 2).
+- :mod:`rnncourse.keras_utils`: a quiet Keras progress callback and a parameter count (assignment 2);
+- :mod:`rnncourse.selfstudy`: the self-study edition's checks load their reference code, kept out of sight.
 
 :mod:`rnncourse.grading` is the instructor's tooling behind the Makefile; no notebook imports it.
 Graded code lives in the notebooks. Nothing here is a reference solution to an exercise.

@@ -5,7 +5,10 @@
 - :mod:`.notebooks`: reading notebooks, cells by kind and grade id, solution and hidden-test markers;
 - :mod:`.normalise`: source notebooks without outputs, editor metadata or random cell ids;
 - :mod:`.expected`: the visible checks' expected values, regenerated from the reference;
-- :mod:`.release`: ``make release``: the release (nbgrader) and the self-study edition;
+- :mod:`.release`: ``make release``: the release (nbgrader) and the self-study editions;
+- :mod:`.editions`: the self-study editions: exercises, solutions, the checks' reference code out of sight;
+- :mod:`.site`: ``make site``: the executed solutions edition rendered by Sphinx, link-checked;
+- :mod:`.learner_env`: ``make learner-env``: the learners' light install, checked in a fresh venv;
 - :mod:`.runner`: running nbgrader in the course, bounded in time, its noise filtered;
 - :mod:`.intake`: a submission rebuilt from the release with only the student's solution cells;
 - :mod:`.audit`: the static audit of solution cells (no reaching for the test machinery);
