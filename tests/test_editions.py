@@ -148,7 +148,7 @@ def test_editions_differ_only_in_their_solution_cells(assignment):
     source = nbs.read(COURSE.notebook("source", assignment))
     solution_ids = {cell.get("id") for cell in source.cells if nbs.is_solution(cell)}
     ours, theirs = exercise(assignment), solved(assignment)
-    theirs_cells = [cell for cell in theirs.cells if cell.get("id") != "solutions-note"]
+    theirs_cells = [cell for cell in theirs.cells if cell.get("id") != editions.SOLUTIONS_NOTE_ID]
     assert [c.get("id") for c in ours.cells] == [c.get("id") for c in theirs_cells]
     differ = {a.get("id") for a, b in zip(ours.cells, theirs_cells) if a.source != b.source.replace("../references/", "references/")}
     assert differ == solution_ids

@@ -42,6 +42,7 @@ REFERENCES = "references"  # folder of the checks' reference code, inside notebo
 # Files of a source folder that are not assets of the notebook.
 NOT_ASSETS = re.compile(r"(^|/)(\.|__pycache__/)|\.ipynb$")
 
+SOLUTIONS_NOTE_ID = "solutions-note"  # fixed, so that the generated file is the same on every run
 SOLUTIONS_NOTE = (
     "> **Solutions edition.** Every exercise of this notebook is solved here with the course's reference "
     "solution, and every check passes: it runs top to bottom. The exercise edition is `../{name}`; try it "
@@ -186,7 +187,7 @@ def edition(course: Course, assignment: str, solutions: bool) -> tuple[nbformat.
         cell.metadata = nbformat.from_dict(selfstudy_metadata(cell))
     if solutions:
         note = nbformat.v4.new_markdown_cell(SOLUTIONS_NOTE.format(name=name))
-        note["id"] = "solutions-note"  # fixed, so that the generated file is the same on every run
+        note["id"] = SOLUTIONS_NOTE_ID
         nb.cells.insert(len(nbs.read(course.root / HEADER).cells), note)
     return normalised(nbs.clear_outputs(nb)), references_file(name, sections)
 

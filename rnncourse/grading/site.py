@@ -30,12 +30,11 @@ import nbformat
 from . import notebooks as nbs
 from .config import KERNEL_THREADS
 from .course import Course
-from .editions import HEADER, SOLUTIONS, assets
+from .editions import HEADER, SOLUTIONS, SOLUTIONS_NOTE_ID, assets
 
 SITE_CONFIG = "site"       # conf.py and index.md, committed
 STAGING = ".cache/site"    # what Sphinx reads, regenerated
 OUTPUT = "_site"           # the website, not committed
-NOT_HEADER = "solutions-note"
 FULL_CELL_TIMEOUT_S = 1800     # a2's LSTM trains for minutes at the self-study budget
 GRADING_CELL_TIMEOUT_S = 300
 
@@ -88,7 +87,7 @@ def stage(course: Course, executed: Path, src: Path) -> None:
     if src.exists():
         shutil.rmtree(src)
     shutil.copytree(course.root / SITE_CONFIG, src, ignore=shutil.ignore_patterns("__pycache__"))
-    header_ids = {cell.get("id") for cell in nbs.read(course.root / HEADER).cells} | {NOT_HEADER}
+    header_ids = {cell.get("id") for cell in nbs.read(course.root / HEADER).cells} | {SOLUTIONS_NOTE_ID}
     for assignment in course.assignments:
         name = course.notebook_name(assignment)
         nb = nbs.read(executed / name)
