@@ -108,7 +108,7 @@ def split_references(source: str, loader: str) -> tuple[str, str, list[str]]:
 
 def loader_code(references: str, check: str, names: list[str]) -> str:
     """What a check cell runs instead of its reference definitions."""
-    return (f"# The reference code these checks compare with ({', '.join(names)}) is kept out of sight, in {references}.\n"
+    return (f"# The reference code ({', '.join(names)}) is kept out of sight, in {references}.\n"
             "from rnncourse.selfstudy import define_references\n"
             f'define_references(globals(), "{references}", "{check}")\n')
 
