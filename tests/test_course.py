@@ -17,7 +17,7 @@ from support import COURSE, ROOT, course_copy
 
 STUDENT_WORK = ["submitted/alice/a1_numpy_rnn/numpy_rnn.ipynb", "autograded/alice/a1_numpy_rnn/numpy_rnn.ipynb",
                 "feedback/alice/a1_numpy_rnn/numpy_rnn.html", "gradebook.db"]
-REGENERATED = [".grading/staged/alice/a1_numpy_rnn/numpy_rnn.ipynb", ".demo/DEMO-COURSE", "grades.csv"]
+REGENERATED = [".grading/staged/alice/a1_numpy_rnn/numpy_rnn.ipynb", ".demo/DEMO-COURSE", "grades.csv", ".cache/site/x.html"]
 
 
 def test_paths_are_nbgraders():
