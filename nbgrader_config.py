@@ -12,7 +12,7 @@ from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, Limit
 
 from rnncourse.grading import config  # noqa: E402
 from rnncourse.grading.course import Course  # noqa: E402
-from rnncourse.grading.execute import QuietWarnings, ResilientExecute  # noqa: E402
+from rnncourse.grading.execute import ResilientExecute, StderrAsOutput  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 course = Course(os.path.dirname(os.path.abspath(__file__)), config.setting("RNNCOURSE_DB_URL") or None)
@@ -34,9 +34,10 @@ c.Execute.timeout = config.CELL_TIMEOUT_S
 c.Execute.interrupt_on_timeout = True
 
 # Autograding: a kernel that dies or ignores the interrupt costs only its cell (ResilientExecute),
-# and known harmless warnings never zero a correct cell (QuietWarnings; nbgrader zeroes any test
-# cell with stderr). Both are in rnncourse/grading/execute.py.
-c.Autograde.autograde_preprocessors = [ResilientExecute, QuietWarnings, ClearMetadataPreprocessor, LimitOutput,
+# and stderr (warnings, progress bars) is shown but never zeroes a cell: only an error fails a
+# check (StderrAsOutput; nbgrader alone zeroes any graded cell with stderr). Both are in
+# rnncourse/grading/execute.py.
+c.Autograde.autograde_preprocessors = [ResilientExecute, StderrAsOutput, ClearMetadataPreprocessor, LimitOutput,
                                        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 
 # `make autograde` (rnncourse.grading.pipeline) gives every submission a folder of its own

@@ -1,4 +1,4 @@
-"""The grader-side defences, unit by unit: the static audit, intake, quiet warnings.
+"""The grader-side defences, unit by unit: the static audit, intake, stderr as output.
 
 The hostile catalog (test_hostile.py) shows them working together through nbgrader; these
 tests pin down each rule, and prove the audit never flags a correct solution: the reference
@@ -16,7 +16,7 @@ import pytest
 from rnncourse.grading import audit, intake
 from rnncourse.grading import notebooks as nbs
 from rnncourse.grading.course import Course
-from rnncourse.grading.execute import quiet_stderr
+from rnncourse.grading.execute import STDERR_HEADER, stderr_as_output
 from rnncourse.grading.variants import reference_solutions
 from support import ASSIGNMENTS, COURSE, ROOT
 
@@ -109,14 +109,26 @@ def test_stub_raises_with_the_findings():
         exec(audit.stub("softmax", findings), namespace)
 
 
-def test_quiet_stderr_keeps_what_matters():
-    text = ("/x.py:3: DeprecationWarning: in1d is deprecated\n  np.in1d(a, b)\n"
-            "/x.py:5: RuntimeWarning: overflow encountered in exp\n  e = np.exp(z)\n"
-            "/k.py:9: FutureWarning: default will change\n"
-            "Traceback: something else\n")
-    assert quiet_stderr(text) == ("/x.py:5: RuntimeWarning: overflow encountered in exp\n  e = np.exp(z)\n"
-                                  "Traceback: something else\n")
-    assert quiet_stderr("/x.py:1: UserWarning: look at this\n") == "/x.py:1: UserWarning: look at this\n"
+def test_stderr_is_output_in_graded_cells_only():
+    """Warnings and a tqdm bar in a test cell become stdout under a header (full marks); an error still zeroes."""
+    from nbgrader.utils import determine_grade
+    bar = "\r  0%|          | 0/3 [00:00<?, ?it/s]\r100%|##########| 3/3 [00:00<00:00, 99.0it/s]\n"
+    outputs = [nbformat.v4.new_output("stream", name="stdout", text="before\n"),
+               nbformat.v4.new_output("stream", name="stderr", text="/x.py:3: DeprecationWarning: old\n"),
+               nbformat.v4.new_output("stream", name="stderr", text=bar),
+               nbformat.v4.new_output("stream", name="stdout", text="train: checks passed\n")]
+    graded = nbformat.v4.new_code_cell("", outputs=outputs, metadata={"nbgrader": {
+        "grade": True, "solution": False, "grade_id": "test_x", "points": 3, "schema_version": 3}})
+    ungraded = nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output("stream", name="stderr", text="x\n")])
+    stderr_as_output(graded)
+    assert [(o.name, o.text) for o in graded.outputs] == [
+        ("stdout", "before\n"),
+        ("stdout", STDERR_HEADER + "/x.py:3: DeprecationWarning: old\n100%|##########| 3/3 [00:00<00:00, 99.0it/s]\n"),
+        ("stdout", "train: checks passed\n")]
+    assert determine_grade(graded) == (3, 3)
+    assert stderr_as_output(ungraded).outputs[0].name == "stderr"  # only graded cells are scored
+    graded.outputs.append(nbformat.v4.new_output("error", ename="CheckFailure", evalue="f(): wrong", traceback=[]))
+    assert determine_grade(stderr_as_output(graded)) == (0, 3)
 
 
 @pytest.fixture

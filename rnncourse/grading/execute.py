@@ -13,61 +13,84 @@
   after ``Execute.timeout``; a kernel that ignores SIGINT (or is stuck in C code) then never
   answers, and every later cell would time out in turn. It is treated like a dead kernel.
 - **Output is capped while it arrives**, so 50 MB of prints neither bloat the grader's memory
-  nor the feedback (``max_output_chars`` per cell).
+  nor the feedback (``max_output_chars`` per cell); an error output is always kept.
+- **An error is never lost** (:func:`record_error_reply`, as nbgrader's own ``Execute`` does):
+  when the kernel's reply says a cell failed but no error output arrived (an exception whose
+  display raised), one is added from the reply, so the cell scores 0 as it must.
 
-:class:`QuietWarnings` replaces ``IgnorePattern``: it removes from stderr only the warning
-records that are known to be harmless (deprecations and a short list of library notices, see
-:data:`HARMLESS_WARNINGS`), and keeps everything else, so a correct solution that happens to
-call a deprecated function is not zeroed while any other stderr still counts.
+:class:`StderrAsOutput` comes right after it: in a graded cell, what was written to stderr
+(warnings, a tqdm bar) is moved to stdout under a header, so it is shown in the feedback but
+does not zero the cell as nbgrader would. Every failure in this course is an exception, and an
+exception is an error output, which always zeroes the cell. The harness scores cells with the
+same two functions, so both agree.
 """
 
 from __future__ import annotations
-
-import re
 
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.utils import is_grade
 from traitlets import Integer
 
 from .config import MAX_OUTPUT_CHARS
 
-# Warning categories and messages that never say anything about a solution's correctness.
-# A RuntimeWarning (overflow in exp, invalid value) is deliberately not here: it is the symptom
-# of an unstable softmax, which the tests must see.
-HARMLESS_WARNINGS = [
-    r"(?:Pending)?DeprecationWarning: ",
-    r"FutureWarning: ",
-    r"UserWarning: Do not pass an `input_shape`/`input_dim` argument to a layer",
-    r"UserWarning: Argument `input_length` is deprecated",
-    r"UserWarning: enable_nested_tensor is True",
-    r"UserWarning: To copy construct from a tensor",
-]
-_HARMLESS = re.compile("|".join(HARMLESS_WARNINGS))
-# "path:line: Category: message" and, when Python found it, the offending source line indented below.
-_WARNING_RECORD = re.compile(r"^[^\n]*?:\d+: (?P<what>\w*(?:Warning|Deprecation)\w*: [^\n]*)\n(?:  [^\n]*\n)?", re.M)
+STDERR_HEADER = "[written to stderr: shown here, not counted; only an error fails a check]\n"
 
 
-def quiet_stderr(text: str) -> str:
-    """``text`` without the warning records known to be harmless."""
-    return _WARNING_RECORD.sub(lambda m: "" if _HARMLESS.match(m.group("what")) else m.group(0), text)
+def _terminal_text(text: str) -> str:
+    """Each line as a terminal leaves it after its carriage returns: a progress bar's last state."""
+    return "\n".join(line.rsplit("\r", 1)[-1] for line in text.replace("\r\n", "\n").split("\n"))
 
 
-class QuietWarnings(NbGraderPreprocessor):
-    """Drop harmless warning records from stderr outputs (and stderr outputs left empty)."""
+def stderr_as_output(cell: NotebookNode) -> NotebookNode:
+    """In a graded code cell, each run of stderr outputs becomes one stdout output under STDERR_HEADER.
+
+    nbgrader zeroes a graded cell with any stderr output; in this course only an exception (an
+    error output) fails a check. Changes ``cell`` in place and returns it.
+    """
+    if cell.cell_type != "code" or not is_grade(cell):
+        return cell
+    outputs, stderr = [], None  # stderr: the stdout output collecting the current run of stderr
+    for output in cell.outputs:
+        if output.output_type == "stream" and output.name == "stderr":
+            if stderr is None:
+                stderr = NotebookNode(output_type="stream", name="stdout", text="")
+                outputs.append(stderr)
+            stderr.text += output.text if isinstance(output.text, str) else "".join(output.text)
+            continue
+        if stderr is not None:
+            stderr.text = STDERR_HEADER + _terminal_text(stderr.text)
+            stderr = None
+        outputs.append(output)
+    if stderr is not None:
+        stderr.text = STDERR_HEADER + _terminal_text(stderr.text)
+    cell.outputs = outputs
+    return cell
+
+
+class StderrAsOutput(NbGraderPreprocessor):
+    """Move stderr in graded cells to stdout under a header (see :func:`stderr_as_output`)."""
 
     def preprocess_cell(self, cell, resources, cell_index):
-        if cell.cell_type == "code":
-            kept = []
-            for output in cell.outputs:
-                if output.output_type == "stream" and output.name == "stderr":
-                    output.text = quiet_stderr(output.text)
-                    if not output.text:
-                        continue
-                kept.append(output)
-            cell.outputs = kept
-        return cell, resources
+        return stderr_as_output(cell), resources
+
+
+def record_error_reply(cell: NotebookNode, execute_reply: dict, **_) -> None:
+    """nbclient's ``on_cell_executed`` hook: a cell whose execution failed gets an error output.
+
+    The rule of nbgrader's ``Execute.on_cell_executed``, shared with the harness so that both
+    score alike: when the reply says "error" and no error output of that name arrived, one is
+    built from the reply.
+    """
+    content = execute_reply["content"]
+    if content["status"] != "error" or any(o.output_type == "error" and o.ename == content["ename"]
+                                           for o in cell.outputs):
+        return
+    cell.outputs.append(NotebookNode(output_type="error", ename=content["ename"], evalue=content["evalue"],
+                                     traceback=content["traceback"] or ["ERROR: An error occurred while showtraceback "
+                                                                        "was disabled"]))
 
 
 def _error(ename: str, message: str) -> NotebookNode:
@@ -80,6 +103,13 @@ class ResilientExecute(Execute):
 
     max_restarts = Integer(3, help="Kernel restarts per notebook before the remaining cells are not run").tag(config=True)
     max_output_chars = Integer(MAX_OUTPUT_CHARS, help="Output characters kept per cell").tag(config=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.on_cell_error = keep_error_reply
+
+    def on_cell_executed(self, **kwargs):
+        record_error_reply(**kwargs)
 
     def preprocess(self, nb, resources=None, km=None):
         self._ran: list[int] = []  # code cells that completed, replayed after a restart
@@ -131,7 +161,7 @@ class ResilientExecute(Execute):
         size = len(str(msg.get("content", "")))
         used = self._output_chars.get(cell_index, 0)
         self._output_chars[cell_index] = used + size
-        if used + size <= self.max_output_chars:
+        if used + size <= self.max_output_chars or msg.get("msg_type") == "error":  # an error always counts
             return super().output(outs, msg, display_id, cell_index)
         if used <= self.max_output_chars:
             outs.append(NotebookNode(output_type="stream", name="stdout",

@@ -3,7 +3,8 @@
 Running every variant through ``nbgrader autograde`` would take minutes each. Instead the
 harness executes the source notebook once in one kernel (in grading mode, as nbgrader does),
 then for each variant re-runs only the changed solution cell and the test cells after it,
-scores those cells exactly as nbgrader does (``QuietWarnings`` then ``determine_grade``), and
+scores those cells exactly as nbgrader does (an error output from the reply when none arrived,
+stderr shown as output, then ``determine_grade``: the functions of ``execute.py``), and
 restores the reference cell. The test suite checks on real nbgrader runs that both agree.
 
 Test cells must therefore depend only on the solution cells and on cells that student code
@@ -27,7 +28,7 @@ from nbgrader.utils import determine_grade
 from . import notebooks as nbs
 from .config import CELL_TIMEOUT_S, KERNEL_THREADS
 from .course import Course
-from .execute import quiet_stderr
+from .execute import record_error_reply, stderr_as_output
 from .variants import reference_solutions
 
 TIMEOUT_ERROR = {"ename": "CellTimeoutError", "evalue": "",
@@ -35,13 +36,9 @@ TIMEOUT_ERROR = {"ename": "CellTimeoutError", "evalue": "",
 
 
 def cell_score(cell) -> float:
-    """The score nbgrader's autograde gives an executed test cell."""
-    cell = copy.deepcopy(cell)
-    for output in cell.outputs:
-        if output.output_type == "stream" and output.name == "stderr":
-            output.text = quiet_stderr(output.text)
-    cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr" and not o.text)]
-    score, _ = determine_grade(cell)
+    """The score nbgrader's autograde gives an executed test cell: 0 with an error output, else
+    full marks (stderr is output, as :class:`.execute.StderrAsOutput` makes it)."""
+    score, _ = determine_grade(stderr_as_output(copy.deepcopy(cell)))
     return float(score)
 
 
@@ -94,6 +91,7 @@ class Harness:
         # nbclient stores every executed cell back into the notebook it holds: give it a copy
         self.client = NotebookClient(copy.deepcopy(self.nb), timeout=self.timeout, interrupt_on_timeout=True,
                                      error_on_timeout=TIMEOUT_ERROR, allow_errors=True, kernel_name="python3",
+                                     on_cell_executed=record_error_reply,
                                      resources={"metadata": {"path": str(self.workdir)}})
         # the kernel runs in grading mode, as nbgrader's does, with one BLAS thread
         env = {**os.environ, "NBGRADER_EXECUTION": "autograde", "KERAS_BACKEND": "torch", **KERNEL_THREADS}
@@ -153,9 +151,8 @@ class Harness:
 
     @staticmethod
     def _failure(cell) -> dict:
+        """test id -> its error, for a cell that failed (only an error fails a cell)."""
         for output in cell.outputs:
             if output.output_type == "error":
                 return {nbs.grade_id(cell): f"{output.ename}: {output.evalue}"[:2000]}
-            if output.output_type == "stream" and output.name == "stderr":
-                return {nbs.grade_id(cell): "stderr: " + output.text[:500]}
         return {}
