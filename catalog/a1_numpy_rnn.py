@@ -56,6 +56,11 @@ MISTAKES = [
     Mistake("no_shift", "softmax", (("np.exp(z - z.max(axis=0, keepdims=True))", "np.exp(z)"),), why="no max shift: overflows"),
     Mistake("global_max", "softmax", (("z.max(axis=0, keepdims=True)", "z.max()"),), why="shifted by the global maximum"),
     Mistake("sum_all", "softmax", (("e.sum(axis=0, keepdims=True)", "e.sum()"),), why="divided by the sum of the whole array"),
+    Mistake("in_place", "softmax", code="def softmax(z):\n    z -= z.max(axis=0, keepdims=True)\n    np.exp(z, out=z)\n"
+                                         "    z /= z.sum(axis=0, keepdims=True)\n    return z\n",
+            why="right values, but computed in the caller's array: its input is overwritten"),
+    Mistake("row_sums_broadcast", "softmax", (("e /= e.sum(axis=0, keepdims=True)", "e /= e.sum(axis=1)"),),
+            why="row sums without keepdims: numpy raises a broadcast ValueError, which now comes with a hint"),
     # rnn_step_forward
     Mistake("no_tanh", "rnn_step_forward", (("np.tanh(", "("),), why="no tanh"),
     Mistake("no_bias", "rnn_step_forward", ((' + parameters["ba"]', ""),), why="forgot ba"),
@@ -160,6 +165,11 @@ MISTAKES = [
     Mistake("no_feedback", "sample", (("        x = np.zeros((n_x, 1))\n        x[idx] = 1\n", ""),), why="sampled character not fed back"),
     Mistake("state_reset", "sample", (('parameters["Waa"] @ a', 'parameters["Waa"] @ np.zeros((n_a, 1))'),), why="hidden state not carried"),
     Mistake("no_stop", "sample", (("        if idx == end_ix:\n            break\n", ""),), why="does not stop at END"),
+    Mistake("reseeded_in_loop", "sample", (("    rng = np.random.default_rng(seed)\n", ""),
+                                           ("        idx = int(rng.choice(", "        rng = np.random.default_rng(seed)\n        idx = int(rng.choice(")),
+            why="a fresh generator at every step: every draw of a name uses the same random number"),
+    Mistake("wrong_key", "sample", (('n_y, n_a = parameters["Wya"].shape', 'n_y, n_a = parameters["Wy"].shape'),),
+            why="a misspelt parameter name: KeyError, which now comes with a hint"),
     # model
     Mistake("seed_ignored", "model", (("minibatches(train_names, vocab, batch_size, np.random.default_rng(seed))",
                                        "minibatches(train_names, vocab, batch_size, np.random.default_rng())"),), why="unseeded batches"),
@@ -194,6 +204,11 @@ ALTERNATIVES = [
     Alternative("logsumexp_softmax", "softmax", code='''def softmax(z):
     m = np.max(z, axis=0)
     return np.exp(z - m - np.log(np.sum(np.exp(z - m), axis=0)))
+'''),
+    Alternative("row_stack_softmax", "softmax", code='''def softmax(z):
+    e = np.exp(z - np.max(z, axis=0))
+    totals = e.sum(axis=0)
+    return np.row_stack([row / totals for row in e])   # np.row_stack warns: DeprecationWarning from this line
 '''),
     Alternative("einsum_step", "rnn_step_forward", code='''def rnn_step_forward(xt, a_prev, parameters):
     z = np.einsum("ij,jm->im", parameters["Wax"], xt) + np.einsum("ij,jm->im", parameters["Waa"], a_prev) + parameters["ba"]
@@ -279,6 +294,19 @@ ALTERNATIVES = [
         if idx == end_ix:
             break
     return ids
+'''),
+    Alternative("gumbel_max_sample", "sample", code='''def sample(parameters, end_ix, max_length=20, temperature=1.0, seed=0):
+    rng = np.random.default_rng(seed)
+    n_x = parameters["Wax"].shape[1]
+    a = np.zeros((parameters["Waa"].shape[0], 1))
+    ids = [end_ix]
+    while len(ids) <= max_length and (len(ids) == 1 or ids[-1] != end_ix):
+        x = np.zeros((n_x, 1))
+        x[ids[-1]] = 1
+        a = np.tanh(parameters["Wax"] @ x + parameters["Waa"] @ a + parameters["ba"])
+        logits = (parameters["Wya"] @ a + parameters["by"]).ravel() / temperature
+        ids.append(int(np.argmax(logits + rng.gumbel(size=logits.shape))))   # the Gumbel-max trick
+    return ids[1:]
 '''),
     Alternative("epoch_loop_model", "model", code='''def model(train_names, vocab, n_a=64, num_iterations=1000, batch_size=128, learning_rate=0.01, max_value=5.0,
           seed=0, sample_every=0, update=None, dtype=np.float64):
