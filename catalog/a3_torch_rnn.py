@@ -60,6 +60,12 @@ MISTAKES = [
     Mistake("learning_rate_ignored", "train", (("lr=learning_rate)", "lr=3e-3)"),), why="fixed learning rate"),
     Mistake("no_schedule", "train", (("        scheduler.step()\n", ""),), why="the schedule never advances"),
     Mistake("left_in_train_mode", "train", (("    model.eval()\n", ""),), why="the model stays in training mode"),
+    Mistake("no_train_mode", "train", (("    model.train()\n", ""),),
+            why="never switches to training mode: a model handed over in evaluation mode trains without dropout"),
+    Mistake("seed_not_set", "train", (("    torch.manual_seed(seed)\n", ""),),
+            why="dropout draws from wherever the global generator happens to be: not reproducible"),
+    Mistake("batch_not_moved", "train", (("        batch_ix, mask = batch_ix.to(device), mask.to(device)\n", ""),),
+            why="batches stay on the CPU: fails on a GPU (found by the device probe, without a GPU)"),
     # generate_sample
     Mistake("temperature_ignored", "generate_sample", (("log_probs[0] / temperature", "log_probs[0]"),), why="temperature ignored"),
     Mistake("temperature_multiplied", "generate_sample", (("log_probs[0] / temperature", "log_probs[0] * temperature"),),
@@ -164,6 +170,12 @@ ALTERNATIVES = [
     model.eval()
     return losses
 '''),
+    Alternative("tqdm_bar_train", "train", (("    for step in progress(range(num_steps)):",
+                                             "    from tqdm import tqdm\n    for step in tqdm(range(num_steps)):"),),
+                why="a plain tqdm progress bar, which writes to stderr"),
+    Alternative("deprecated_clip_train", "train", (("nn.utils.clip_grad_norm_(model.parameters(), max_norm)",
+                                                    "nn.utils.clip_grad_norm(model.parameters(), max_norm)"),),
+                why="torch's deprecated clip_grad_norm: a FutureWarning from the student's own line"),
     Alternative("while_loop_sample", "generate_sample", code='''@torch.no_grad()
 def generate_sample(model, vocab, seed_phrase="", max_length=20, temperature=1.0, generator=None):
     device = model_device(model)
