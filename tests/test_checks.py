@@ -33,6 +33,28 @@ def failure(function, *args, **kwargs) -> str:
 
 # -- messages ----------------------------------------------------------------------------------
 
+def test_check_messages_say_call_expected_got_and_hint():
+    with pytest.raises(checks.CheckFailure) as info:
+        check_close(np.zeros((2, 2)), np.ones((2, 2)), "f(x=(2, 2))", "y", hint="add one")
+    message = str(info.value)
+    assert "f(x=(2, 2)): y has wrong values" in message and "expected" in message and "got" in message
+    assert "Hint: add one" in message
+    with pytest.raises(checks.CheckFailure, match="wrong shape"):
+        check_close(np.zeros(3), np.zeros((3, 1)), "f()", "y")
+    with pytest.raises(checks.CheckFailure, match="not a numeric array"):
+        check_close("abc", np.zeros(3), "f()", "y")
+    with pytest.raises(checks.CheckFailure, match="NaN"):
+        check_close(np.array([np.nan]), np.zeros(1), "f()", "y")
+
+
+def test_describe_call_and_substitute():
+    assert checks.describe_call("f", x=np.zeros((2, 3)), n=4, p={"W": np.zeros((1, 2))}) == "f(x=(2, 3), n=4, p={W: (1, 2)})"
+    namespace = {"g": 1}
+    with checks.substitute(namespace, g=2, h=3):
+        assert namespace == {"g": 2, "h": 3}
+    assert namespace == {"g": 1}
+
+
 def test_expected_is_formatted_once_and_rows_are_aligned():
     message = failure(check_close, np.array([[np.nan], [1.0]]), [[0.26894142], [0.73105858]], "softmax(z)", "the result")
     assert message.splitlines()[:5] == ["softmax(z): the result contains NaN or infinity",
@@ -67,6 +89,9 @@ def test_check_equal_takes_numpy_scalars_as_python_values():
 
 
 def test_check_equal_stays_strict():
+    """An object defining __eq__, a bool for an int, a key of another type: all refused."""
+    check_equal([1, 2], [1, 2], "f()", "ids")
+
     class AlwaysEqual:
         def __eq__(self, other):
             return True
