@@ -97,6 +97,12 @@ MISTAKES = [
     Mistake("argmax_sample", "sample", (("int(rng.choice(len(p), p=p / p.sum()))", "int(np.argmax(p))"),), why="argmax instead of sampling"),
     Mistake("global_random", "sample", (("rng.choice(", "np.random.choice("),), why="drew from np.random, not from rng"),
     Mistake("temperature_multiplied", "sample", (("1e-30)) / temperature", "1e-30)) * temperature"),), why="multiplied by the temperature"),
+    Mistake("in_place_temperature", "sample", code='''def sample(preds, temperature, rng):
+    preds = np.asarray(preds)
+    preds **= 1.0 / temperature   # raises the caller's array to the power, in place
+    p = preds.astype(np.float64)
+    return int(rng.choice(len(p), p=p / p.sum()))
+''', why="right draws for one call, but the caller's probabilities are changed in place"),
     # generate_text
     Mistake("window_not_padded", "generate_text", (("window = (vocab.end * Tx + text)[-Tx:]", "window = text[-Tx:]"),),
             why="first windows not padded with END"),
