@@ -8,7 +8,10 @@ Small modules named for what they do (the notebooks import them):
   the bigram baseline, the results table shared by the notebooks;
 - :mod:`rnncourse.plots`: loss curves, length histograms and progress bars;
 - :mod:`rnncourse.gradcheck`: relative error and a gradient-check report;
-- :mod:`rnncourse.checks`: assertions whose failures say what was called, what was expected and a hint;
+- :mod:`rnncourse.checks`: assertions whose failures say what was called, what was expected and a hint, and
+  the way tests call student code;
+- :mod:`rnncourse.probes`: chi-square tests of random draws and sequences, a device probe and
+  train/eval modes (torch);
 - :mod:`rnncourse.integrity`: the checks' tamper alarm (has a function the tests rely on been replaced?);
 - :mod:`rnncourse.keras_utils`: a quiet Keras progress callback and a parameter count (assignment 2);
 - :mod:`rnncourse.selfstudy`: the self-study edition's checks load their reference code, kept out of sight.

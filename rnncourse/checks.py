@@ -532,8 +532,5 @@ def call_student(function: Callable, *args: Any, hint: str = "", hints: Mapping 
     return result
 
 
-# Recorded when the notebook imports the checks, before any student code runs (see integrity.py);
-# last, so that the probes module is recorded with the rest of the package.
-from . import probes  # noqa: E402,F401
-
+# Recorded when the notebook imports the checks, before any student code runs (see integrity.py).
 _guard = make_guard()

@@ -332,3 +332,8 @@ def forward_modes(model: Any) -> Iterator[list[bool]]:
         yield modes
     finally:
         handle.remove()
+
+
+# The notebook imports this module right after the checks, before any student code runs: verifying the
+# guard now also records this module's functions, which every later check then watches.
+checks._guard()

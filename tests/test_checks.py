@@ -365,6 +365,16 @@ def test_every_check_verifies_the_integrity_guard():
                 assert "_guard()" in inspect.getsource(function), f"{module.__name__}.{name} does not call _guard()"
 
 
+def test_the_guard_watches_the_probes():
+    """The probes module is imported after the checks; the guard records it all the same."""
+    import subprocess
+    code = ("from rnncourse.checks import check_true, TamperedError\nimport rnncourse.probes as probes\n"
+            "probes.check_draws = print\ntry:\n    check_true(True, 'f()', 'x')\nexcept TamperedError as error:\n"
+            "    print('rnncourse.probes.check_draws' in str(error))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.stdout == "True\n", proc.stderr[-2000:]
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_passed_lines_end_their_cells(assignment):
     """A "checks passed" line is printed by a cell's last statement: after it nothing can fail the cell."""
