@@ -26,6 +26,7 @@ zeroes the cell.
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import io
 import linecache
@@ -72,10 +73,15 @@ def _name_of(function: Any) -> str:
     return name.split("<locals>.")[-1] if isinstance(name, str) else type(function).__name__
 
 
+@functools.lru_cache(maxsize=256)
+def _signature(function: Any) -> inspect.Signature:
+    return inspect.signature(function)  # cached: a test may call the same function thousands of times
+
+
 def _bound_arguments(function: Any, args: tuple, kwargs: dict) -> dict[str, Any]:
     """name -> value of every argument given, named as in the function's signature when it has one."""
     try:
-        return dict(inspect.signature(function).bind_partial(*args, **kwargs).arguments)
+        return dict(_signature(function).bind_partial(*args, **kwargs).arguments)
     except (TypeError, ValueError):  # no signature, or arguments it would refuse: it fails when called
         return {**{f"arg{i + 1}": value for i, value in enumerate(args)}, **kwargs}
 
@@ -518,11 +524,10 @@ def call_student(function: Callable, *args: Any, hint: str = "", hints: Mapping 
     """
     _guard()
     label = label or describe_call(function, *args, **kwargs)
-    snapshots = {name: _snapshot(value) for name, value in _bound_arguments(function, args, kwargs).items()
-                 if name not in may_change}
+    arguments = _bound_arguments(function, args, kwargs)  # the same objects after the call: compared with their copies
+    snapshots = {name: _snapshot(value) for name, value in arguments.items() if name not in may_change}
     with student_code(label, hint, hints):
         result = function(*args, **kwargs)
-    arguments = _bound_arguments(function, args, kwargs)
     for name, before in snapshots.items():
         change = _change(before, arguments[name])
         if change:
