@@ -344,6 +344,13 @@ def test_device_probe_finds_tensors_left_on_the_cpu():
     assert "(in embedding)" in failure(check_follows_device, lambda model, batches: train(model, batches, move=False),
                                        Cell(), [[[1, 2, 0]]], label="train(...)")
 
+    def draw(model, generator):  # sampling on the model's device with a CPU generator fails on a GPU too
+        with torch.no_grad():
+            log_probs, _ = model(torch.zeros(1, dtype=torch.long, device=next(model.parameters()).device),
+                                 model.initial_state(1))
+            return torch.multinomial(log_probs.exp(), 1, generator=generator)
+    assert "device type for generator" in failure(check_follows_device, draw, Cell(), torch.Generator())
+
 
 def test_forward_modes_records_dropout_on_and_off():
     model = Cell().eval()
