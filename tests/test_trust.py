@@ -131,6 +131,17 @@ def test_stderr_is_output_in_graded_cells_only():
     assert determine_grade(stderr_as_output(graded)) == (0, 3)
 
 
+def test_an_error_reply_always_leaves_an_error_output():
+    """An exception whose display failed sends no error output; the executor adds one from the kernel's reply."""
+    from rnncourse.grading.execute import ResilientExecute
+    cell = nbformat.v4.new_code_cell("f()", outputs=[nbformat.v4.new_output("stream", name="stderr", text="oops\n")])
+    reply = {"content": {"status": "error", "ename": "Sneaky", "evalue": "wrong", "traceback": []}}
+    ResilientExecute().on_cell_executed(cell=cell, cell_index=0, execute_reply=reply)
+    assert [(o.output_type, o.get("ename")) for o in cell.outputs] == [("stream", None), ("error", "Sneaky")]
+    ResilientExecute().on_cell_executed(cell=cell, cell_index=0, execute_reply=reply)  # once only
+    assert len(cell.outputs) == 2
+
+
 @pytest.fixture
 def course(tmp_path):
     """A course root with the a1 release, for intake."""

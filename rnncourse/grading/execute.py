@@ -104,10 +104,6 @@ class ResilientExecute(Execute):
     max_restarts = Integer(3, help="Kernel restarts per notebook before the remaining cells are not run").tag(config=True)
     max_output_chars = Integer(MAX_OUTPUT_CHARS, help="Output characters kept per cell").tag(config=True)
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.on_cell_error = keep_error_reply
-
     def on_cell_executed(self, **kwargs):
         record_error_reply(**kwargs)
 
