@@ -375,7 +375,10 @@ def _raised(what: str, error: BaseException, hint: str, hints: Mapping | None) -
     return CheckFailure("\n".join(lines))
 
 
-_notes_shown: set = set()  # (cell, note): a note is shown once per cell, however often the code runs
+# What this cell has noted already: a warning raised at every call is shown once, and a cell shows
+# at most MAX_NOTES notes. Outside IPython (no cells) every note is shown.
+MAX_NOTES = 3
+_noted: dict = {"cell": None, "lines": set(), "notes": 0}
 
 
 def _current_cell() -> Any:
@@ -408,15 +411,19 @@ def _output_noted(what: str) -> Iterator[None]:
             with contextlib.redirect_stderr(stderr):
                 yield
         finally:
-            lines = [_warning_line(r) for r in records] + _final_lines(stderr.getvalue())
-            lines = list(dict.fromkeys(lines))  # a warning raised at every step is shown once
+            lines = list(dict.fromkeys([_warning_line(r) for r in records] + _final_lines(stderr.getvalue())))
+            cell = _current_cell()
+            if cell is None or cell != _noted["cell"]:
+                _noted.update(cell=cell, lines=set(), notes=0)
+            lines = [line for line in lines if line not in _noted["lines"]]
             if lines:
-                note = (f"Note: {what} wrote warnings or progress to stderr; this is not counted against you:\n    "
-                        + "\n    ".join(lines[:10]) + ("\n    ..." if len(lines) > 10 else ""))
-                key = (_current_cell(), note)
-                if key not in _notes_shown:
-                    _notes_shown.add(key)
-                    print(note)
+                _noted["lines"].update(lines)
+                _noted["notes"] += 1
+                if _noted["notes"] <= MAX_NOTES:
+                    print(f"Note: {what} wrote warnings or progress to stderr; this is not counted against you:\n    "
+                          + "\n    ".join(lines[:10]) + ("\n    ..." if len(lines) > 10 else ""))
+                elif _noted["notes"] == MAX_NOTES + 1:
+                    print("Note: more warnings or progress were written to stderr in this cell; not shown, not counted.")
 
 
 @contextlib.contextmanager

@@ -408,6 +408,8 @@ KERNEL_CELLS = {
                   "    print('\\r1/2\\r2/2', file=sys.stderr)\n    return x\n"
                   "check_close(call_student(noisy, np.ones(2)), np.ones(2), 'noisy(x)', 'x')\nprint('noisy: checks passed')",
     "test_stderr": "print('a progress bar', file=sys.stderr)\nprint('plain: checks passed')",
+    "test_repeats": "def w(i):\n    warnings.warn('same', FutureWarning)\n    warnings.warn(f'new {i}', UserWarning)\n"
+                    "    return i\nfor i in range(5):\n    call_student(w, i)",
     "test_hides": "class Sneaky(Exception):\n    def _render_traceback_(self):\n        raise ValueError('no display')\n"
                   "def f():\n    raise Sneaky('wrong')\nf()",
 }
@@ -452,6 +454,12 @@ def test_kernel_scores_warnings_and_stderr_as_output(kernel_cells):
     assert "\n    2/2\nnoisy: checks passed" in warned.outputs[0].text and cell_score(warned) == 1
     plain = kernel_cells["test_stderr"]
     assert "stderr" in [o.name for o in plain.outputs] and cell_score(plain) == 1
+
+
+def test_kernel_notes_each_warning_once_and_at_most_three_notes_a_cell(kernel_cells):
+    text = "".join(o.text for o in kernel_cells["test_repeats"].outputs if o.output_type == "stream")
+    assert text.count("FutureWarning: same") == 1 and text.count("Note: w(i=") == 3
+    assert "new 2" in text and "new 3" not in text and text.count("more warnings or progress") == 1
 
 
 def test_kernel_failure_that_cannot_be_displayed_still_scores_zero(kernel_cells):
