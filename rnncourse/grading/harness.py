@@ -36,8 +36,8 @@ TIMEOUT_ERROR = {"ename": "CellTimeoutError", "evalue": "",
 
 
 def cell_score(cell) -> float:
-    """The score nbgrader's autograde gives an executed test cell: 0 with an error output, else
-    full marks (stderr is output, as :class:`.execute.StderrAsOutput` makes it)."""
+    """The score nbgrader's autograde gives an executed test cell: nbgrader's ``determine_grade``
+    after :func:`.execute.stderr_as_output`, as in the autograde pipeline (an error output: 0)."""
     score, _ = determine_grade(stderr_as_output(copy.deepcopy(cell)))
     return float(score)
 
