@@ -133,8 +133,11 @@ def _outcome(value: Any) -> Hashable:
 
 
 def _draws_differ(got: Sequence, expected: Mapping | Sequence, call: str, what: str, hint: str,
-                  alpha: float) -> tuple[float, str] | None:
-    """(p-value, failure message) when the draws do not follow the law, else None."""
+                  alpha: float, alpha_in_all: float | None = None) -> tuple[float, str] | None:
+    """(p-value, failure message) when the draws do not follow the law (p < alpha), else None.
+
+    ``alpha_in_all``: the false-failure rate of the whole check this test is one of, for the message.
+    """
     counts = Counter(_outcome(g) for g in got)
     hint_line = f"\n  Hint: {hint}" if hint else ""
     if isinstance(expected, Mapping):
@@ -151,7 +154,8 @@ def _draws_differ(got: Sequence, expected: Mapping | Sequence, call: str, what: 
     if p_value >= alpha:
         return None
     return p_value, (f"{call}: {what} do not follow the right probabilities ({len(got)} draws, chi-square "
-                     f"p = {p_value:.1e}; a correct sampler fails this with probability {alpha:.0e})\n"
+                     f"p = {p_value:.1e}; a correct sampler fails this check with probability "
+                     f"{alpha_in_all or alpha:.0e})\n"
                      f"  most different: {worst!r}: {observed:.1%} of your draws, {reference:.1%} {versus}{hint_line}")
 
 
@@ -212,7 +216,7 @@ def check_sequences(got: Sequence[Sequence], reference: Sequence[Sequence], call
     features.append(("whole", "the whole sequences", lambda s: s))
     hints = {**SEQUENCE_HINTS, **(hints or {})}
     failures = [_draws_differ([feature(s) for s in got], [feature(s) for s in reference], call,
-                              f"{what}: {description}", hints.get(kind) or hint, alpha / len(features))
+                              f"{what}: {description}", hints.get(kind) or hint, alpha / len(features), alpha)
                 for kind, description, feature in features]  # Bonferroni: alpha shared by all the tests
     failures = [f for f in failures if f]
     if failures:
