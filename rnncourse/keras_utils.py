@@ -19,7 +19,7 @@ class TrainingProgress(keras.callbacks.Callback):
     """A progress bar over every training step of ``fit``, that also keeps each minibatch loss.
 
     Use it with ``fit(..., verbose=0, callbacks=[TrainingProgress()])``: Keras's own bar would
-    write to stderr, which nbgrader counts as an error. The bar writes to stdout (a widget in
+    write to stderr, which reads as trouble in the feedback. The bar writes to stdout (a widget in
     JupyterLab) and is silent while nbgrader grades.
 
     Keras reports the running mean of the loss over the epoch; ``losses`` turns it back into

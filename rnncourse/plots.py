@@ -17,8 +17,8 @@ def grading() -> bool:
 def progress(iterable: Iterable | None = None, total: int | None = None, desc: str = "training", **kwargs):
     """A tqdm progress bar: a widget in JupyterLab, text on stdout elsewhere.
 
-    It never writes to stderr (nbgrader zeroes a test cell that does), and it is silent
-    while nbgrader grades.
+    It never writes to stderr (stderr is for warnings, and reads as trouble), and it is
+    silent while nbgrader grades.
     """
     if grading():
         from tqdm import tqdm

@@ -74,6 +74,22 @@ def _ref_optimize(X, Y, mask, a_prev, parameters, learning_rate=0.01, max_value=
     gradients = _ref_clip(_ref_rnn_backward(cache, parameters), max_value)
     return loss, gradients, update(parameters, gradients, learning_rate), cache["a"][:, :, -1]
 
+# %% test_sample_hidden
+def _ref_sample(parameters, end_ix, max_length=20, temperature=1.0, seed=0):
+    rng = np.random.default_rng(seed)
+    n_y, n_a = parameters["Wya"].shape
+    x, a, ids = np.zeros((parameters["Wax"].shape[1], 1)), np.zeros((n_a, 1)), []
+    x[end_ix] = 1
+    while len(ids) < max_length:
+        a = np.tanh(parameters["Wax"] @ x + parameters["Waa"] @ a + parameters["ba"])
+        probs = _ref_softmax((parameters["Wya"] @ a + parameters["by"]) / temperature).ravel()
+        ids.append(int(rng.choice(len(probs), p=probs / probs.sum())))
+        if ids[-1] == end_ix:
+            break
+        x = np.zeros_like(x)
+        x[ids[-1]] = 1
+    return ids
+
 # %% test_model_hidden
 def _ref_sample(parameters, end_ix, max_length=20, temperature=1.0, seed=0):
     rng = np.random.default_rng(seed)

@@ -84,6 +84,16 @@ def _ref_train(model, train_names, vocab, num_steps=1000, batch_size=64, learnin
     model.eval()
     return losses
 
+class _RefDropoutCell(_RefRNNCell):
+    """The reference cell with dropout on its inputs: its training depends on the train mode and the seed."""
+    def __init__(self, num_tokens, embedding_size=16, hidden_size=64):
+        super().__init__(num_tokens, embedding_size, hidden_size)
+        self.dropout = nn.Dropout(0.5)
+
+    def forward(self, x_t, h_prev):
+        h_next = torch.tanh(self.rnn_update(torch.cat([self.dropout(self.embedding(x_t)), h_prev], dim=-1)))
+        return F.log_softmax(self.rnn_to_logits(h_next), dim=-1), h_next
+
 # %% test_generate_sample_hidden
 def _ref_generate_sample(model, vocab, seed_phrase="", max_length=20, temperature=1.0, generator=None):
     device = model_device(model)

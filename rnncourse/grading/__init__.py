@@ -13,7 +13,7 @@
 - :mod:`.intake`: a submission rebuilt from the release with only the student's solution cells;
 - :mod:`.audit`: the static audit of solution cells (no reaching for the test machinery);
 - :mod:`.sandbox`: the bubblewrap sandbox every graded kernel runs in;
-- :mod:`.execute`: nbgrader preprocessors that survive dying kernels and keep warnings harmless;
+- :mod:`.execute`: nbgrader preprocessors that survive dying kernels and show stderr as output;
 - :mod:`.pipeline`: one submission: intake, sandboxed nbgrader autograde, verification;
 - :mod:`.parallel`: a class graded in parallel on Dask, the gradebook prepared once;
 - :mod:`.autograde`: the ``make autograde`` / ``make feedback`` command line;
