@@ -44,6 +44,39 @@ MISTAKES = [
     Mistake("no_end_token", "build_vocabulary", (("[END] + chars", "chars"),), why="forgot the end token"),
     Mistake("lowercased", "build_vocabulary", (('set("".join(names))', 'set("".join(names).lower())'),),
             why="lowercased the characters"),
+    # bigram_counts
+    Mistake("no_start_pair", "bigram_counts", (("ids = [vocab.end_id] + vocab.encode(name)", "ids = vocab.encode(name)"),),
+            why="names read as c1 ... cn END: the pair (END, c1) is never counted"),
+    Mistake("no_end_pair", "bigram_counts", (("[vocab.end_id] + vocab.encode(name)", "[vocab.end_id] + vocab.encode(name, add_end=False)"),),
+            why="names read as END c1 ... cn: the pair (cn, END) is never counted"),
+    Mistake("transposed", "bigram_counts", (("counts[current, following] += 1", "counts[following, current] += 1"),),
+            why="rows and columns swapped"),
+    Mistake("once_per_name", "bigram_counts", (("zip(ids[:-1], ids[1:])", "set(zip(ids[:-1], ids[1:]))"),),
+            why="a pair counted once per name however often it occurs"),
+    Mistake("smoothed_counts", "bigram_counts", (("np.zeros((len(vocab), len(vocab)), dtype=np.int64)", "np.ones((len(vocab), len(vocab)))"),),
+            why="counts started at 1: add-one smoothing done in the wrong exercise"),
+    # bigram_nll_from_counts
+    Mistake("no_smoothing", "bigram_nll_from_counts", (("smoothed = counts + alpha", "smoothed = counts * 1.0"),),
+            why="alpha ignored: unseen pairs get probability 0"),
+    Mistake("columns_normalised", "bigram_nll_from_counts", (("smoothed.sum(axis=1, keepdims=True)", "smoothed.sum(axis=0, keepdims=True)"),),
+            why="normalised the columns instead of the rows"),
+    Mistake("alpha_once_in_denominator", "bigram_nll_from_counts", (("smoothed / smoothed.sum(axis=1, keepdims=True)",
+                                                                     "smoothed / (counts.sum(axis=1, keepdims=True) + alpha)"),),
+            why="denominator: row sum + alpha instead of + alpha * V"),
+    Mistake("per_name_mean", "bigram_nll_from_counts", code='''def bigram_nll_from_counts(counts, names, vocab, alpha=1.0):
+    smoothed = counts + alpha
+    log_probs = np.log(smoothed / smoothed.sum(axis=1, keepdims=True))
+    per_name = []
+    for name in names:
+        ids = [vocab.end_id] + vocab.encode(name)
+        per_name.append(-np.mean([log_probs[i, j] for i, j in zip(ids[:-1], ids[1:])]))
+    return float(np.mean(per_name))
+''', why="averaged per name, not per character"),
+    Mistake("end_not_scored", "bigram_nll_from_counts", (("ids = [vocab.end_id] + vocab.encode(name)", "ids = [vocab.end_id] + vocab.encode(name, add_end=False)"),),
+            why="the last pair (cn, END) not scored"),
+    Mistake("counts_smoothed_in_place", "bigram_nll_from_counts", (("    smoothed = counts + alpha\n",
+                                                                    "    smoothed = np.asarray(counts, dtype=float)\n    smoothed += alpha\n"),),
+            why="float counts smoothed in place: the caller's counts change"),
     # initialize_parameters
     Mistake("seed_ignored", "initialize_parameters", (("default_rng(seed)", "default_rng()"),), why="unseeded generator"),
     Mistake("unscaled", "initialize_parameters", (("(n_a, n_x)) / np.sqrt(n_x)", "(n_a, n_x))"),), why="Wax not scaled"),
@@ -186,6 +219,17 @@ ALTERNATIVES = [
         char_to_ix[c] = len(char_to_ix)
     ix_to_char = {i: c for c, i in char_to_ix.items()}
     return char_to_ix, ix_to_char
+'''),
+    Alternative("add_at_counts", "bigram_counts", code='''def bigram_counts(names, vocab):
+    inputs, targets, mask = pad_batch(names, vocab)
+    counts = np.zeros((len(vocab), len(vocab)))
+    real = mask > 0
+    np.add.at(counts, (inputs[real], targets[real]), 1)
+    return counts
+'''),
+    Alternative("dataset_nll_bigram", "bigram_nll_from_counts", code='''def bigram_nll_from_counts(counts, names, vocab, alpha=1.0):
+    log_probs = np.log(counts + alpha) - np.log(np.sum(counts + alpha, axis=1, keepdims=True))
+    return dataset_nll(lambda inputs: log_probs[np.where(inputs >= 0, inputs, 0)], names, vocab)
 '''),
     Alternative("normal_with_scale", "initialize_parameters", code='''def initialize_parameters(n_a, n_x, n_y, seed):
     rng = np.random.default_rng(seed)

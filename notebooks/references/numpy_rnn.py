@@ -11,6 +11,22 @@ def _ref_build_vocabulary(names):
     chars = sorted(set("".join(names)))
     return {c: i for i, c in enumerate([END] + chars)}, dict(enumerate([END] + chars))
 
+# %% test_bigram_counts_hidden
+def _ref_bigram_counts(names, vocab):
+    counts = np.zeros((len(vocab), len(vocab)), dtype=np.int64)
+    for name in names:
+        ids = [vocab.end_id] + vocab.encode(name)
+        for i, j in zip(ids[:-1], ids[1:]):
+            counts[i, j] += 1
+    return counts
+
+# %% test_bigram_nll_from_counts_hidden
+def _ref_bigram_nll_from_counts(counts, names, vocab, alpha=1.0):
+    smoothed = np.asarray(counts, dtype=np.float64) + alpha
+    log_probs = np.log(smoothed / smoothed.sum(axis=1, keepdims=True))
+    pairs = [(i, j) for name in names for ids in [[vocab.end_id] + vocab.encode(name)] for i, j in zip(ids[:-1], ids[1:])]
+    return float(-np.mean([log_probs[i, j] for i, j in pairs]))
+
 # %% test_initialize_parameters_values
 def _ref_initialize_parameters(n_a, n_x, n_y, seed):
     rng = np.random.default_rng(seed)
