@@ -171,6 +171,25 @@ MISTAKES = [
         clipped[name] = value * (max_value / norm) if norm > max_value else value
     return clipped
 ''', why="clipped by norm instead of element-wise"),
+    # clip_by_norm
+    Mistake("per_array_norm", "clip_by_norm", code='''def clip_by_norm(gradients, max_norm):
+    clipped = {}
+    for name, value in gradients.items():
+        norm = np.linalg.norm(value)
+        clipped[name] = value * (max_norm / norm) if norm > max_norm else value.copy()
+    return clipped
+''', why="each array clipped by its own norm, not the global one"),
+    Mistake("always_rescaled", "clip_by_norm", (("max_norm / norm if norm > max_norm else 1.0", "max_norm / norm"),),
+            why="small gradients scaled up to max_norm too (and 0/0 for zero gradients)"),
+    Mistake("no_square_root", "clip_by_norm", (("np.sqrt(sum(np.sum(value ** 2) for value in gradients.values()))",
+                                                "sum(np.sum(value ** 2) for value in gradients.values())"),),
+            why="compared the sum of squares with max_norm"),
+    Mistake("largest_entry", "clip_by_norm", (("np.sqrt(sum(np.sum(value ** 2) for value in gradients.values()))",
+                                               "max(np.abs(value).max() for value in gradients.values())"),),
+            why="the largest entry used as the norm"),
+    Mistake("scaled_in_place", "clip_by_norm", (("    clipped = {name: value * scale for name, value in gradients.items()}\n",
+                                                 "    for value in gradients.values():\n        value *= scale\n    clipped = gradients\n"),),
+            why="rescaled the caller's arrays in place"),
     # update_parameters
     Mistake("ascent", "update_parameters", (("value - learning_rate", "value + learning_rate"),), why="gradient ascent"),
     Mistake("fixed_lr", "update_parameters", (("value - learning_rate *", "value - 0.01 *"),), why="learning rate ignored"),
@@ -317,6 +336,11 @@ ALTERNATIVES = [
     for value in gradients.values():
         np.clip(value, -max_value, max_value, out=value)
     return gradients
+'''),
+    Alternative("concatenated_norm", "clip_by_norm", code='''def clip_by_norm(gradients, max_norm):
+    total = np.linalg.norm(np.concatenate([g.ravel() for g in gradients.values()]))
+    factor = min(1.0, max_norm / (total + 1e-12))
+    return {k: g.copy() * factor for k, g in gradients.items()}
 '''),
     Alternative("in_place_update", "update_parameters", code='''def update_parameters(parameters, gradients, learning_rate):
     for name in parameters:

@@ -79,6 +79,11 @@ def _ref_rnn_backward(cache, parameters):
 def _ref_clip(gradients, max_value):
     return {k: np.clip(v, -max_value, max_value) for k, v in gradients.items()}
 
+# %% test_clip_by_norm_hidden
+def _ref_clip_by_norm(gradients, max_norm):
+    norm = np.sqrt(sum(np.sum(v ** 2) for v in gradients.values()))
+    return {k: v * (max_norm / norm if norm > max_norm else 1.0) for k, v in gradients.items()}
+
 # %% test_update_parameters_hidden
 def _ref_update_parameters(parameters, gradients, learning_rate):
     return {k: v - learning_rate * gradients["d" + k] for k, v in parameters.items()}
