@@ -229,6 +229,23 @@ MISTAKES = [
             why="kept the initial parameters"),
     Mistake("fixed_lr", "model", (("learning_rate, max_value, update)", "0.01, max_value, update)"),), why="learning rate not passed"),
     Mistake("dtype_ignored", "model", (("value.astype(dtype)", "value"),), why="dtype ignored"),
+    Mistake("same_batch", "model", (("        inputs, targets, mask = next(batches)\n",
+                                     "        inputs, targets, mask = next(minibatches(train_names, vocab, batch_size, np.random.default_rng(seed)))\n"),),
+            why="a new minibatch stream every step: trains on the first batch again and again"),
+    Mistake("state_carried", "model", (("        a0 = np.zeros((n_a, inputs.shape[0]), dtype=dtype)\n        loss, gradients, parameters, _ = optimize(",
+                                        "        if iteration == 1 or a_last.shape[1] != inputs.shape[0]:\n"
+                                        "            a_last = np.zeros((n_a, inputs.shape[0]), dtype=dtype)\n"
+                                        "        a0 = a_last\n        loss, gradients, parameters, a_last = optimize("),),
+            why="the hidden state carried from one minibatch of names to the next"),
+    Mistake("a0_of_batch_size", "model", (("np.zeros((n_a, inputs.shape[0]), dtype=dtype)", "np.zeros((n_a, batch_size), dtype=dtype)"),),
+            why="a0 with batch_size columns: breaks on the shorter last batch of a pass"),
+    Mistake("weights_seed_fixed", "model", (("initialize_parameters(n_a, n_x, n_y, seed)", "initialize_parameters(n_a, n_x, n_y, 0)"),),
+            why="initial weights always from seed 0"),
+    Mistake("stop_ignored", "model", (("        if callback is not None and callback(iteration, loss, gradients, parameters):\n            break\n",
+                                       "        if callback is not None:\n            callback(iteration, loss, gradients, parameters)\n"),),
+            why="the callback's True does not stop training"),
+    Mistake("callback_from_zero", "model", (("callback(iteration, loss, gradients, parameters):\n            break", "callback(iteration - 1, loss, gradients, parameters):\n            break"),),
+            why="the callback's iterations counted from 0"),
 ]
 
 ALTERNATIVES = [
@@ -377,7 +394,7 @@ ALTERNATIVES = [
     return ids[1:]
 '''),
     Alternative("epoch_loop_model", "model", code='''def model(train_names, vocab, n_a=64, num_iterations=1000, batch_size=128, learning_rate=0.01, max_value=5.0,
-          seed=0, sample_every=0, update=None, dtype=np.float64):
+          seed=0, sample_every=0, update=None, dtype=np.float64, callback=None):
     params = initialize_parameters(n_a, len(vocab), len(vocab), seed)
     params = {k: np.asarray(v, dtype=dtype) for k, v in params.items()}
     rng = np.random.default_rng(seed)
@@ -389,12 +406,14 @@ ALTERNATIVES = [
         batch = [train_names[i] for i in order[position:position + batch_size]]
         position += batch_size
         inputs, targets, mask = pad_batch(batch, vocab)
-        loss, _, params, _ = optimize(one_hot(inputs, len(vocab), dtype), targets, mask.astype(dtype),
-                                      np.zeros((n_a, len(batch)), dtype), params, learning_rate, max_value, update)
+        loss, grads, params, _ = optimize(one_hot(inputs, len(vocab), dtype), targets, mask.astype(dtype),
+                                          np.zeros((n_a, len(batch)), dtype), params, learning_rate, max_value, update)
         losses.append(float(loss))
         bar.update(1)
         if sample_every and len(losses) % sample_every == 0:
             print(len(losses), [vocab.decode(sample(params, vocab.end_id, seed=s)) for s in range(3)])
+        if callback and callback(len(losses), loss, grads, params):
+            break
     bar.close()
     return params, losses
 '''),

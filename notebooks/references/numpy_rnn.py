@@ -125,3 +125,18 @@ def _ref_sample(parameters, end_ix, max_length=20, temperature=1.0, seed=0):
             break
         x = np.zeros_like(x); x[idx] = 1
     return ids
+
+def _ref_model(train_names, vocab, n_a=64, num_iterations=1000, batch_size=128, learning_rate=0.01, max_value=5.0,
+               seed=0, sample_every=0, update=None, dtype=np.float64, callback=None):
+    n_x = len(vocab)
+    parameters = {k: v.astype(dtype) for k, v in _ref_initialize_parameters(n_a, n_x, n_x, seed).items()}
+    batches = minibatches(train_names, vocab, batch_size, np.random.default_rng(seed))
+    losses = []
+    for iteration in range(1, num_iterations + 1):
+        inputs, targets, mask = next(batches)
+        loss, gradients, parameters, _ = _ref_optimize(one_hot(inputs, n_x, dtype), targets, mask.astype(dtype),
+                                                       np.zeros((n_a, len(inputs)), dtype), parameters, learning_rate, max_value, update)
+        losses.append(float(loss))
+        if callback is not None and callback(iteration, loss, gradients, parameters):
+            break
+    return parameters, losses
