@@ -145,7 +145,7 @@ def main() -> int:
     parser.add_argument("--default-malloc", action="store_true", help="leave glibc's malloc settings as they are")
     args = parser.parse_args()
     malloc_tuned = not args.default_malloc and keep_freed_memory()
-    ns = load_namespace("a1_numpy_rnn", stop_at="## 5 · Train it")
+    ns = load_namespace("a1_numpy_rnn", stop_at="· Train it")
     names = load_lines("names.txt")
     vocab = Vocabulary(sorted(set("".join(names))))
     train_names, val_names = train_val_split(names, 0.1, seed=0)
