@@ -72,3 +72,33 @@ def plot_length_histogram(names: Sequence[str], title: str = "name lengths", ax=
     ax.set_title(f"{title} (mean {lengths.mean():.1f}, max {lengths.max()})")
     plt.show()
     return ax
+
+
+def plot_hidden_states(states: np.ndarray, labels: Sequence[str], unit_labels: Sequence[str] | None = None,
+                       title: str = "hidden units over the characters read", ax=None):
+    """Heatmap of hidden-state values: one row per unit, one column per character read.
+
+    states: ``(units, columns)`` values in [-1, 1] (tanh units); a column of NaN is drawn blank,
+    to separate one name from the next. labels: one per column, the character just read.
+    unit_labels: one per row (default ``unit 0``, ``unit 1``, ...). Blue is -1, red +1.
+    Shows the figure when it creates it; returns the Axes.
+    """
+    import matplotlib.pyplot as plt
+    states = np.asarray(states, dtype=float)
+    if states.ndim != 2 or states.shape[1] != len(labels):
+        raise ValueError(f"states must be (units, {len(labels)} columns), got {states.shape}")
+    unit_labels = list(unit_labels) if unit_labels is not None else [f"unit {i}" for i in range(states.shape[0])]
+    if len(unit_labels) != states.shape[0]:
+        raise ValueError(f"{len(unit_labels)} unit labels for {states.shape[0]} rows")
+    own_figure = ax is None
+    if own_figure:
+        _, ax = plt.subplots(figsize=(max(6.0, 0.28 * states.shape[1] + 2.5), 0.45 * states.shape[0] + 1.2))
+    image = ax.imshow(np.ma.masked_invalid(states), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(labels)), labels, fontsize=8)
+    ax.set_yticks(range(len(unit_labels)), unit_labels, fontsize=8)
+    ax.set_xlabel("character just read")
+    ax.set_title(title)
+    ax.figure.colorbar(image, ax=ax, fraction=0.03, pad=0.01)
+    if own_figure:
+        plt.show()
+    return ax
