@@ -152,6 +152,8 @@ MISTAKES = [
         grad[i] = (f_plus - f_minus) / (2 * eps)
     return grad
 ''', why="perturbed whole rows"),
+    Mistake("perturbed_copy", "numerical_gradient", (("    grad = np.zeros(x.shape)\n", "    grad = np.zeros(x.shape)\n    x = x.copy()\n"),),
+            why="perturbed a copy of x: a function that reads x through a closure never sees the change"),
     # clip
     Mistake("clipped_a_copy", "clip", code='''def clip(gradients, max_value):
     for value in gradients.values():
@@ -198,6 +200,19 @@ MISTAKES = [
         parameters[name] = parameters[name] - learning_rate * gradients["d" + name]
     return parameters
 ''', why="biases not updated"),
+    Mistake("loops_over_gradients", "update_parameters", code='''def update_parameters(parameters, gradients, learning_rate):
+    updated = dict(parameters)
+    for name, gradient in gradients.items():
+        updated[name[1:]] = parameters.get(name[1:], 0.0) - learning_rate * gradient
+    return updated
+''', why="looped over the gradients: da0 adds a parameter a0"),
+    Mistake("gradients_scaled_in_place", "update_parameters", code='''def update_parameters(parameters, gradients, learning_rate):
+    for name in parameters:
+        step = gradients["d" + name]
+        step *= learning_rate
+        parameters[name] = parameters[name] - step
+    return parameters
+''', why="scaled the caller's gradients in place by the learning rate"),
     # optimize
     Mistake("no_clip", "optimize", (("clip(rnn_backward(cache, parameters), max_value)", "rnn_backward(cache, parameters)"),),
             why="forgot to clip"),
