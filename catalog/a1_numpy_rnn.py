@@ -125,6 +125,10 @@ MISTAKES = [
     Mistake("da_next_dropped", "rnn_backward", (("        dz[:, t] += da_next\n", ""),), why="truncated: no gradient through time"),
     Mistake("derivative_at_prev", "rnn_backward", (("1 - states[:, t + 1] ** 2", "1 - states[:, t] ** 2"),),
             why="tanh' at the states each step read, not the ones it produced"),
+    Mistake("da0_zero", "rnn_backward", (('gradients["da0"] = da_next', 'gradients["da0"] = np.zeros_like(da_next)'),),
+            why="da0 left at zeros"),
+    Mistake("dWaa_from_next", "rnn_backward", (('gradients["dWaa"] = dz @ states[:, :-1]', 'gradients["dWaa"] = dz @ states[:, 1:]'),),
+            why="dWaa with the states each step produced instead of those it read"),
     Mistake("da_next_dropped_step_loop", "rnn_backward", code=STEP_LOOP_BACKWARD.replace("da_next, X[:, :, t]", "np.zeros_like(da_next), X[:, :, t]"),
             why="truncated, in a loop over rnn_step_backward"),
     # numerical_gradient
