@@ -107,6 +107,13 @@ MISTAKES = [
     Mistake("a0_ignored", "rnn_forward", (("states[:, 0] = a0", "states[:, 0] = 0"),), why="started from zeros instead of a0"),
     Mistake("a0_ignored_step_loop", "rnn_forward", code=STEP_LOOP_FORWARD.replace("a[:, :, 0] = a0", "a[:, :, 0] = 0"),
             why="started from zeros instead of a0, in a loop over rnn_step_forward"),
+    Mistake("state_not_carried", "rnn_forward", (("z = parameters[\"Waa\"] @ states[:, t]", "z = parameters[\"Waa\"] @ states[:, 0]"),),
+            why="every step reads a0 instead of the previous state: each prediction sees only its own input"),
+    Mistake("zero_state_each_step", "rnn_forward", code=STEP_LOOP_FORWARD.replace("rnn_step_forward(X[:, :, t], a[:, :, t], parameters)",
+                                                                                  "rnn_step_forward(X[:, :, t], np.zeros_like(a0), parameters)"),
+            why="a zero state at every step, in a loop over rnn_step_forward: the model sees only the last character"),
+    Mistake("targets_padded_in_place", "rnn_forward", (("    safe_targets = np.where(mask > 0, Y, 0)\n", "    Y[mask == 0] = 0\n    safe_targets = Y\n"),),
+            why="replaced the padding of the caller's Y by 0, in place"),
     Mistake("targets_shifted", "rnn_forward", (("np.where(mask > 0, Y, 0)", "np.where(mask > 0, np.roll(Y, -1, axis=1), 0)"),),
             why="targets off by one"),
     # rnn_step_backward
@@ -129,6 +136,10 @@ MISTAKES = [
             why="da0 left at zeros"),
     Mistake("dWaa_from_next", "rnn_backward", (('gradients["dWaa"] = dz @ states[:, :-1]', 'gradients["dWaa"] = dz @ states[:, 1:]'),),
             why="dWaa with the states each step produced instead of those it read"),
+    Mistake("dy_built_in_cache", "rnn_backward", code=STEP_LOOP_BACKWARD.replace(
+                "    dlogits = (y_hat - one_hot(np.where(mask > 0, Y, PAD), n_y, dtype=y_hat.dtype)) * (mask / mask.sum())[None]\n",
+                "    dlogits = y_hat\n    dlogits -= one_hot(np.where(mask > 0, Y, PAD), n_y, dtype=y_hat.dtype)\n    dlogits *= (mask / mask.sum())[None]\n"),
+            why="right gradients, but dy computed in the cache's y_hat, which the caller still holds"),
     Mistake("da_next_dropped_step_loop", "rnn_backward", code=STEP_LOOP_BACKWARD.replace("da_next, X[:, :, t]", "np.zeros_like(da_next), X[:, :, t]"),
             why="truncated, in a loop over rnn_step_backward"),
     # numerical_gradient
@@ -169,7 +180,7 @@ MISTAKES = [
     for name in ("dWax", "dWaa", "dWya"):
         gradients[name] = np.clip(gradients[name], -max_value, max_value)
     return gradients
-''', why="biases not clipped"),
+''', why="only the weight gradients clipped: biases left as they are, and a KeyError when a weight gradient is missing"),
     Mistake("norm_clip", "clip", code='''def clip(gradients, max_value):
     clipped = {}
     for name, value in gradients.items():
@@ -231,8 +242,8 @@ MISTAKES = [
     Mistake("argmax", "sample", (("int(rng.choice(n_y, p=probs / probs.sum()))", "int(np.argmax(probs))"),), why="argmax instead of sampling"),
     Mistake("seed_ignored", "sample", (("default_rng(seed)", "default_rng()"),), why="a seed that is ignored"),
     Mistake("temperature_on_probs", "sample", (('softmax((parameters["Wya"] @ a + parameters["by"]) / temperature)',
-                                                'softmax(parameters["Wya"] @ a + parameters["by"]) / temperature'),),
-            why="temperature applied to probabilities"),
+                                                '(softmax(parameters["Wya"] @ a + parameters["by"]) / temperature)'),),
+            why="probabilities divided by the temperature: renormalised, the temperature has no effect"),
     Mistake("no_feedback", "sample", (("        x = np.zeros((n_x, 1))\n        x[idx] = 1\n", ""),), why="sampled character not fed back"),
     Mistake("state_reset", "sample", (('parameters["Waa"] @ a', 'parameters["Waa"] @ np.zeros((n_a, 1))'),), why="hidden state not carried"),
     Mistake("no_stop", "sample", (("        if idx == end_ix:\n            break\n", ""),), why="does not stop at END"),
@@ -241,6 +252,26 @@ MISTAKES = [
             why="a fresh generator at every step: every draw of a name uses the same random number"),
     Mistake("wrong_key", "sample", (('n_y, n_a = parameters["Wya"].shape', 'n_y, n_a = parameters["Wy"].shape'),),
             why="a misspelt parameter name: KeyError, which now comes with a hint"),
+    Mistake("one_uniform_per_name", "sample", code='''def sample(parameters, end_ix, max_length=20, temperature=1.0, seed=0):
+    rng = np.random.default_rng(seed)
+    u = rng.random()   # one random number, reused at every step
+    n_y, n_a = parameters["Wya"].shape
+    x, a, ids = np.zeros((parameters["Wax"].shape[1], 1)), np.zeros((n_a, 1)), []
+    x[end_ix] = 1
+    while len(ids) < max_length:
+        a = np.tanh(parameters["Wax"] @ x + parameters["Waa"] @ a + parameters["ba"])
+        probs = softmax((parameters["Wya"] @ a + parameters["by"]) / temperature).ravel()
+        idx = int(min(np.searchsorted(np.cumsum(probs), u), n_y - 1))
+        ids.append(idx)
+        if idx == end_ix:
+            break
+        x = np.zeros_like(x)
+        x[idx] = 1
+    return ids
+''', why="one uniform number drawn per name and reused at every step"),
+    Mistake("argmax_after_first", "sample", (("        idx = int(rng.choice(n_y, p=probs / probs.sum()))\n",
+                                              "        idx = int(rng.choice(n_y, p=probs / probs.sum())) if not ids else int(np.argmax(probs))\n"),),
+            why="only the first character drawn at random, the rest by argmax"),
     # model
     Mistake("seed_ignored", "model", (("minibatches(train_names, vocab, batch_size, np.random.default_rng(seed))",
                                        "minibatches(train_names, vocab, batch_size, np.random.default_rng())"),), why="unseeded batches"),
@@ -268,6 +299,12 @@ MISTAKES = [
 ]
 
 ALTERNATIVES = [
+    Alternative("np_unique_vocabulary", "build_vocabulary", code='''def build_vocabulary(names):
+    chars = np.unique(list("".join(names)))          # numpy.str_ values, sorted
+    char_to_ix = {END: 0, **{c: i + 1 for i, c in enumerate(chars)}}
+    ix_to_char = {i: c for c, i in char_to_ix.items()}
+    return char_to_ix, ix_to_char
+'''),
     Alternative("loop_vocabulary", "build_vocabulary", code='''def build_vocabulary(names):
     char_to_ix = {END: 0}
     for c in sorted({c for name in names for c in name}):
@@ -399,6 +436,20 @@ ALTERNATIVES = [
             break
     return ids
 '''),
+    Alternative("multinomial_sample", "sample", code='''def sample(parameters, end_ix, max_length=20, temperature=1.0, seed=0):
+    rng = np.random.default_rng(seed)
+    n_x = parameters["Wax"].shape[1]
+    a, x, ids = np.zeros((parameters["Waa"].shape[0], 1)), np.eye(n_x)[:, [end_ix]], []
+    while len(ids) < max_length:
+        a, probs = rnn_step_forward(x, a, parameters)
+        logits = np.log(probs.ravel()) / temperature
+        p = np.exp(logits - logits.max())
+        ids.append(int(np.argmax(rng.multinomial(1, p / p.sum()))))   # one draw from a multinomial
+        if ids[-1] == end_ix:
+            break
+        x = np.eye(n_x)[:, [ids[-1]]]
+    return ids
+'''),
     Alternative("gumbel_max_sample", "sample", code='''def sample(parameters, end_ix, max_length=20, temperature=1.0, seed=0):
     rng = np.random.default_rng(seed)
     n_x = parameters["Wax"].shape[1]
@@ -437,6 +488,9 @@ ALTERNATIVES = [
     return params, losses
 '''),
 ]
+
+ALTERNATIVES.append(Alternative("plain_tqdm_model", "model", code=ALTERNATIVES[-1].code.replace(
+    "    bar = progress(total=num_iterations)\n", "    from tqdm import tqdm\n    bar = tqdm(total=num_iterations)   # a plain bar: it writes to stderr\n")))
 
 # the demo class: one student per mistake
 DEMO = ["no_tanh", "overwrite", "argmax"]
