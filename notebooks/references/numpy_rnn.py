@@ -20,12 +20,50 @@ def _ref_bigram_counts(names, vocab):
             counts[i, j] += 1
     return counts
 
+def _ref_bigram_counts_mistakes(names, vocab):
+    """hint -> the counts that a known mistake gives for these names."""
+    def count(pairs_of):
+        c = np.zeros((len(vocab), len(vocab)))
+        for name in names:
+            for i, j in pairs_of([vocab.end_id] + vocab.encode(name)):
+                c[i, j] += 1
+        return c
+    right = count(lambda ids: zip(ids[:-1], ids[1:]))
+    return {"Rows and columns are swapped: counts[current, following] += 1, the row is the character read.": right.T,
+            "The pairs (END, c1) are missing: read each name as END c1 ... cn END, with END in front too.":
+                count(lambda ids: zip(ids[1:-1], ids[2:])),
+            "The pairs (cn, END) are missing: every name ends with END (vocab.encode adds it).":
+                count(lambda ids: zip(ids[:-2], ids[1:-1])),
+            "Count every occurrence: a pair that appears twice in a name counts twice.": count(lambda ids: set(zip(ids[:-1], ids[1:]))),
+            "Start from zero counts: smoothing (+ alpha) belongs to bigram_nll_from_counts.": right + 1}
+
 # %% test_bigram_nll_from_counts_hidden
 def _ref_bigram_nll_from_counts(counts, names, vocab, alpha=1.0):
     smoothed = np.asarray(counts, dtype=np.float64) + alpha
     log_probs = np.log(smoothed / smoothed.sum(axis=1, keepdims=True))
     pairs = [(i, j) for name in names for ids in [[vocab.end_id] + vocab.encode(name)] for i, j in zip(ids[:-1], ids[1:])]
     return float(-np.mean([log_probs[i, j] for i, j in pairs]))
+
+def _ref_bigram_nll_mistakes(counts, names, vocab, alpha):
+    """hint -> the NLL that a known mistake gives: the reference's steps, one of them changed."""
+    counts = np.asarray(counts, dtype=np.float64)
+    def score(probs, pairs_of=lambda ids: zip(ids[:-1], ids[1:]), per_name=False):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logp = np.log(probs)
+        per = [[-logp[i, j] for i, j in pairs_of([vocab.end_id] + vocab.encode(n))] for n in names]
+        return np.mean([np.mean(p) for p in per]) if per_name else np.mean([x for p in per for x in p])
+    smoothed = counts + alpha
+    rows = smoothed / smoothed.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {"Add alpha to every count before normalising: unseen pairs must not get probability 0.":
+                    score(counts / counts.sum(axis=1, keepdims=True)),
+                "Normalise each row (axis=1): row i is the distribution of what follows id i.":
+                    score(smoothed / smoothed.sum(axis=0, keepdims=True)),
+                "The denominator is the sum of the smoothed row: sum of counts + alpha * V, not + alpha.":
+                    score(smoothed / (counts.sum(axis=1, keepdims=True) + alpha)),
+                "Average over every pair of every name (per character), not per name.": score(rows, per_name=True),
+                "Score the last pair (cn, END) too: predicting where a name ends counts.":
+                    score(rows, pairs_of=lambda ids: zip(ids[:-2], ids[1:-1]))}
 
 # %% test_initialize_parameters_values
 def _ref_initialize_parameters(n_a, n_x, n_y, seed):
@@ -35,10 +73,30 @@ def _ref_initialize_parameters(n_a, n_x, n_y, seed):
             "Wya": rng.standard_normal((n_y, n_a)) / np.sqrt(n_a),
             "ba": np.zeros((n_a, 1)), "by": np.zeros((n_y, 1))}
 
+def _ref_initialize_mistakes(n_a, n_x, n_y, seed):
+    """name -> {hint: the value a known mistake gives}."""
+    rng = np.random.default_rng(seed)
+    raw = {"Wax": rng.standard_normal((n_a, n_x)), "Waa": rng.standard_normal((n_a, n_a)), "Wya": rng.standard_normal((n_y, n_a))}
+    rng = np.random.default_rng(seed)
+    swapped = {"Waa": rng.standard_normal((n_a, n_a)), "Wax": rng.standard_normal((n_a, n_x))}
+    mistakes = {k: {f"Divide {k} by the square root of its fan-in.": v} for k, v in raw.items()}
+    mistakes["Wax"]["Wax's fan-in is n_x, its number of inputs: divide by sqrt(n_x), not sqrt(n_a)."] = raw["Wax"] / np.sqrt(n_a)
+    for k, v in swapped.items():
+        if v.shape == raw[k].shape:
+            mistakes[k]["Draw in the order Wax, Waa, Wya: each draw takes the next numbers of the generator."] = v / np.sqrt(raw[k].shape[1])
+    return mistakes
+
 # %% test_softmax_hidden
 def _ref_softmax(z):
     e = np.exp(z - z.max(axis=0, keepdims=True))
     return e / e.sum(axis=0, keepdims=True)
+
+def _ref_softmax_mistakes(z):
+    """hint -> what a known mistake returns for z: a failure then names the mistake that was made."""
+    shifted = np.exp(z - z.max(axis=0))
+    return {"You normalised the rows (axis=1); normalise each column (axis=0, keepdims=True).": _ref_softmax(z.T).T,
+            "You divided by the sum of the whole array; divide each column by its own sum (axis=0, keepdims=True).":
+                shifted / shifted.sum()}
 
 # %% test_rnn_step_forward_hidden
 def _ref_rnn_step_forward(xt, a_prev, parameters):
@@ -55,11 +113,35 @@ def _ref_rnn_forward(X, Y, mask, a0, parameters):
     p_target = np.take_along_axis(y_hat, np.where(mask > 0, Y, 0)[None], axis=0)[0]
     return float(-(np.log(p_target) * mask).sum() / mask.sum()), {"a": a, "y_hat": y_hat, "X": X, "Y": Y, "mask": mask}
 
+def _ref_rnn_forward_loss_mistakes(X, Y, mask, a0, parameters):
+    """hint -> the loss that a known mistake gives."""
+    _, cache = _ref_rnn_forward(X, Y, mask, a0, parameters)
+    log_p = np.log(np.take_along_axis(cache["y_hat"], np.where(mask > 0, Y, 0)[None], axis=0)[0])
+    def loss_reading(state_of):  # every step t reads state_of(t) instead of the previous state
+        y_hat = np.stack([_ref_rnn_step_forward(X[:, :, t], state_of(t), parameters)[1] for t in range(X.shape[2])], axis=-1)
+        p = np.take_along_axis(y_hat, np.where(mask > 0, Y, 0)[None], axis=0)[0]
+        return -(np.log(p) * mask).sum() / mask.sum()
+    return {"Carry the state: step t reads a<t-1>, the state the step before produced, not a0.": loss_reading(lambda t: a0),
+            "Carry the state: step t reads a<t-1>, the state the step before produced, not zeros.": loss_reading(lambda t: np.zeros_like(a0)),
+            "Padding counts neither in the sum nor in the division: multiply by mask and divide by mask.sum().": -log_p.sum() / log_p.size,
+            "Divide by the number of real targets, mask.sum(): the loss is per character, not per name.": -(log_p * mask).sum() / mask.shape[0],
+            "Start from the a0 you are given, not from zeros.": _ref_rnn_forward(X, Y, mask, np.zeros_like(a0), parameters)[0]}
+
 # %% test_rnn_step_backward_hidden
 def _ref_rnn_step_backward(dy, da_next, xt, a_next, a_prev, parameters):
     dz = (1 - a_next ** 2) * (parameters["Wya"].T @ dy + da_next)
     return ({"dWax": dz @ xt.T, "dWaa": dz @ a_prev.T, "dWya": dy @ a_next.T,
              "dba": dz.sum(axis=1, keepdims=True), "dby": dy.sum(axis=1, keepdims=True)}, parameters["Waa"].T @ dz)
+
+def _ref_step_backward_slips(dy, da_next, xt, a_next, a_prev, p):
+    def grads(dz, a_for_dWaa=a_prev):
+        return {"dWya": dy @ a_next.T, "dby": dy.sum(axis=1, keepdims=True), "dba": dz.sum(axis=1, keepdims=True),
+                "dWax": dz @ xt.T, "dWaa": dz @ a_for_dWaa.T, "da_prev": p["Waa"].T @ dz}
+    da = p["Wya"].T @ dy + da_next
+    return [(grads(da), "Multiply by the tanh derivative: dz = (1 - a_next**2) * da."),
+            (grads((1 - a_prev ** 2) * da), "The tanh derivative is taken at the state this step produced: 1 - a_next**2, not a_prev."),
+            (grads((1 - a_next ** 2) * (p["Wya"].T @ dy)), "Add the gradient from later steps: da = Wya.T @ dy + da_next."),
+            (grads((1 - a_next ** 2) * da, a_for_dWaa=a_next), "dWaa = dz @ a_prev.T: Waa multiplied the state this step read.")]
 
 # %% test_rnn_backward_hidden
 def _ref_rnn_backward(cache, parameters):
@@ -75,6 +157,35 @@ def _ref_rnn_backward(cache, parameters):
     gradients["da0"] = da_next
     return gradients
 
+def _ref_backward_with_slip(cache, p, order="backward", carry=True, accumulate=True, normalise=True, masked=True, derivative_at="next"):
+    """What rnn_backward returns with one of the usual slips, made from the reference's steps."""
+    a, y_hat, X, Y, mask = cache["a"], cache["y_hat"], cache["X"], cache["Y"], cache["mask"]
+    n_y, m, T_x = y_hat.shape
+    weight = (mask if masked else np.ones_like(mask)) / (mask.sum() if normalise else 1.0)
+    dlogits = (y_hat - one_hot(np.where(mask > 0, Y, PAD), n_y)) * weight[None]
+    gradients = {"d" + k: np.zeros_like(v) for k, v in p.items()}
+    da_next = np.zeros_like(a[:, :, 0])
+    for t in (reversed(range(T_x)) if order == "backward" else range(T_x)):
+        a_for_derivative = a[:, :, t + 1] if derivative_at == "next" else a[:, :, t]
+        dz = (1 - a_for_derivative ** 2) * (p["Wya"].T @ dlogits[:, :, t] + (da_next if carry else 0))
+        step = {"dWax": dz @ X[:, :, t].T, "dWaa": dz @ a[:, :, t].T, "dWya": dlogits[:, :, t] @ a[:, :, t + 1].T,
+                "dba": dz.sum(axis=1, keepdims=True), "dby": dlogits[:, :, t].sum(axis=1, keepdims=True)}
+        da_next = p["Waa"].T @ dz
+        for k in step:
+            gradients[k] = gradients[k] + step[k] if accumulate else step[k]
+    gradients["da0"] = da_next
+    return gradients
+
+def _ref_backward_slips(cache, p):
+    return [(_ref_backward_with_slip(cache, p, accumulate=False), "Add (+=) every step's contribution: the same weights are used at every step."),
+            (_ref_backward_with_slip(cache, p, order="forward"), "Walk the steps backwards, from the last (t = T_x) to the first."),
+            (_ref_backward_with_slip(cache, p, carry=False), "Pass each step's da_prev on as the da_next of the step before it: "
+                                                          "without it no gradient flows back through time."),
+            (_ref_backward_with_slip(cache, p, normalise=False), "Divide dy by mask.sum(), the number of real targets, as the loss does."),
+            (_ref_backward_with_slip(cache, p, masked=False), "Multiply dy by the mask: padded positions must contribute nothing."),
+            (_ref_backward_with_slip(cache, p, derivative_at="prev"), "The tanh derivative of step t is 1 - a<t>**2, at the state the step "
+                                                                 "produced: cache['a'][:, :, t + 1] for Python index t.")]
+
 # %% test_clip_hidden
 def _ref_clip(gradients, max_value):
     return {k: np.clip(v, -max_value, max_value) for k, v in gradients.items()}
@@ -83,6 +194,19 @@ def _ref_clip(gradients, max_value):
 def _ref_clip_by_norm(gradients, max_norm):
     norm = np.sqrt(sum(np.sum(v ** 2) for v in gradients.values()))
     return {k: v * (max_norm / norm if norm > max_norm else 1.0) for k, v in gradients.items()}
+
+def _ref_clip_by_norm_mistakes(gradients, max_norm):
+    """[(values, hint)]: what the usual slips give."""
+    norm = np.sqrt(sum(np.sum(v ** 2) for v in gradients.values()))
+    largest = max(np.abs(v).max() for v in gradients.values())
+    with np.errstate(all="ignore"):
+        return [({k: v * min(1.0, max_norm / np.linalg.norm(v)) for k, v in gradients.items()},
+                 "Use one norm over all arrays together (the global norm), not each array's own norm."),
+                ({k: v * (max_norm / norm) for k, v in gradients.items()},
+                 "Only shrink: when the norm is already below max_norm, leave the gradients as they are."),
+                ({k: v * min(1.0, max_norm / norm ** 2) for k, v in gradients.items()}, "The norm is the square root of the sum of squares."),
+                ({k: v * min(1.0, max_norm / largest) for k, v in gradients.items()},
+                 "The norm is sqrt(sum of squares) over all entries, not the largest entry.")]
 
 # %% test_update_parameters_hidden
 def _ref_update_parameters(parameters, gradients, learning_rate):
@@ -112,20 +236,6 @@ def _ref_sample(parameters, end_ix, max_length=20, temperature=1.0, seed=0):
     return ids
 
 # %% test_model_hidden
-def _ref_sample(parameters, end_ix, max_length=20, temperature=1.0, seed=0):
-    rng = np.random.default_rng(seed)
-    n_y, n_a = parameters["Wya"].shape
-    x, a, ids = np.zeros((parameters["Wax"].shape[1], 1)), np.zeros((n_a, 1)), []
-    x[end_ix] = 1
-    while len(ids) < max_length:
-        a, probs = _ref_rnn_step_forward(x, a, parameters)
-        idx = int(rng.choice(n_y, p=_ref_softmax(np.log(probs) / temperature).ravel()))
-        ids.append(idx)
-        if idx == end_ix:
-            break
-        x = np.zeros_like(x); x[idx] = 1
-    return ids
-
 def _ref_model(train_names, vocab, n_a=64, num_iterations=1000, batch_size=128, learning_rate=0.01, max_value=5.0,
                seed=0, sample_every=0, update=None, dtype=np.float64, callback=None):
     n_x = len(vocab)
@@ -140,3 +250,22 @@ def _ref_model(train_names, vocab, n_a=64, num_iterations=1000, batch_size=128, 
         if callback is not None and callback(iteration, loss, gradients, parameters):
             break
     return parameters, losses
+
+def _ref_model_slips(names, vocab, args):
+    """Loss curves of the usual slips, each made with the reference's pieces: (curve, hint)."""
+    n_x, n_a, bs, seed = len(vocab), args["n_a"], args["batch_size"], args["seed"]
+    def curve(same_batch=False, carry_state=False, keep_parameters=True, batch_seed=seed, learning_rate=args["learning_rate"]):
+        parameters = _ref_initialize_parameters(n_a, n_x, n_x, seed)
+        batches = minibatches(names, vocab, bs, np.random.default_rng(batch_seed))
+        first, a_prev, losses = next(batches), None, []
+        for step in range(args["num_iterations"]):
+            inputs, targets, mask = first if (same_batch or step == 0) else next(batches)
+            a0 = a_prev if (carry_state and a_prev is not None and a_prev.shape[1] == len(inputs)) else np.zeros((n_a, len(inputs)))
+            loss, _, new, a_prev = _ref_optimize(one_hot(inputs, n_x), targets, mask, a0, parameters, learning_rate, args["max_value"])
+            parameters = new if keep_parameters else parameters
+            losses.append(loss)
+        return losses
+    return [(curve(same_batch=True), "Take a new minibatch at every step: next(batches) inside the loop, from one minibatches(...) made before it."),
+            (curve(carry_state=True), "Start every minibatch from a zero state (np.zeros((n_a, m))): names are independent, so a_last is not passed on."),
+            (curve(keep_parameters=False), "Keep the parameters that optimize returns and pass them to the next step."),
+            (curve(learning_rate=0.01), "Pass learning_rate on to optimize: its default, 0.01, is not the one you were given.")]
