@@ -177,6 +177,7 @@ def test_the_course_literals_are_up_to_date():
     assert checked.returncode == 0, output(checked)
     lines = [line for line in checked.stdout.splitlines() if line.startswith("a1_numpy_rnn ")]
     assert lines == [
+        "a1_numpy_rnn test_softmax_small: expected_two_columns: up to date",
         "a1_numpy_rnn check_rnn_step_forward: expected_a_next: up to date",
         "a1_numpy_rnn check_rnn_step_forward: expected_y_hat: up to date",
         "a1_numpy_rnn check_rnn_forward: expected_loss: up to date",
