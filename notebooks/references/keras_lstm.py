@@ -175,14 +175,19 @@ def _ref_build_stateful_lstm(batch_size, n_tokens, emb_size=32, units=256, learn
     return model
 
 # %% test_generate_poem_hidden
-def _ref_generate_poem(model, vocab, prefix, n_chars=300, temperature=0.5, seed=0):
-    clean = "".join(c for c in prefix.lower() if c in vocab.stoi)
-    rng = np.random.default_rng(seed)
+def _ref_generate_poem(model, vocab, prefix, n_chars=300, temperature=0.5, seed=0, slip=None):
+    """The reference; `slip` gives the common mistakes, for the hints."""
+    clean = "".join(c for c in (prefix if slip == "not_lowercased" else prefix.lower()) if c in vocab.stoi)
+    rng = np.random.default_rng(0 if slip == "seed_zero" else seed)
     reset_states(model)
-    probas = ops.convert_to_numpy(model(np.array([[vocab.end_id] + vocab.encode(clean, add_end=False)])))[0, -1]
+    first = ([] if slip == "no_end" and clean else [vocab.end_id]) + vocab.encode(clean, add_end=False)
+    probas = ops.convert_to_numpy(model(np.array([first])))[0, -1]
     text = clean
     for _ in range(n_chars):
-        index = _ref_sample(probas, temperature, rng)
+        index = _ref_sample(probas, temperature, rng if slip != "new_rng" else np.random.default_rng(seed))
+        if slip == "stop_at_end" and index == vocab.end_id:
+            break
         text += vocab.itos[index]
-        probas = ops.convert_to_numpy(model(np.array([[index]])))[0, -1]
+        fed = [vocab.end_id] + vocab.encode(text, add_end=False) if slip == "whole_text" else [index]
+        probas = ops.convert_to_numpy(model(np.array([fed])))[0, -1]
     return text
