@@ -25,6 +25,8 @@ MISTAKES = [
     Mistake("state_ignored", "rnn_one_step", (("ops.concatenate([x_t_emb, h_t], axis=-1)", "ops.concatenate([x_t_emb, ops.zeros_like(h_t)], axis=-1)"),),
             why="the state does not reach the next one"),
     Mistake("outputs_swapped", "rnn_one_step", (("return output_probas, h_next", "return h_next, output_probas"),), why="returned (h_next, probas)"),
+    Mistake("double_softmax", "rnn_one_step", (("output_probas = get_probas(h_next)", "output_probas = ops.softmax(get_probas(h_next), axis=-1)"),),
+            why="a second softmax on get_probas's output, which already ends in one"),
     # CharRNNCell
     Mistake("empty_build", "CharRNNCell", (("self.get_h_next.build((None, input_shape[-1] + self.hidden_size))\n        self.get_probas.build((None, self.hidden_size))",
                                             "pass"),), why="build creates no weights"),
@@ -43,6 +45,13 @@ MISTAKES = [
             why="loss per name, not per character"),
     Mistake("summed_not_averaged", "masked_sparse_cross_entropy", (("loss = ops.sum(nll * mask) / ops.maximum(ops.sum(mask), 1.0)", "loss = ops.sum(nll * mask)"),),
             why="summed instead of averaged over the real targets"),
+    Mistake("targets_zeroed_in_place", "masked_sparse_cross_entropy", code='''def masked_sparse_cross_entropy(y_true, y_pred):
+    y_true = ops.convert_to_tensor(y_true)
+    mask = ops.cast(ops.not_equal(y_true, PAD), y_pred.dtype)
+    y_true[y_true == PAD] = 0  # writes into the caller's targets
+    p_target = ops.take_along_axis(y_pred, ops.expand_dims(ops.cast(y_true, "int32"), -1), axis=-1)[..., 0]
+    return ops.sum(-ops.log(ops.clip(p_target, 1e-7, 1.0)) * mask) / ops.maximum(ops.sum(mask), 1.0)
+''', why="replaced PAD by 0 in the targets it was given (in place): the right loss, but the caller's targets are changed"),
     Mistake("numpy_loss", "masked_sparse_cross_entropy", code='''def masked_sparse_cross_entropy(y_true, y_pred):
     y_true = np.asarray(y_true).astype(int)
     y_pred = np.asarray(y_pred)
@@ -59,6 +68,10 @@ MISTAKES = [
     Mistake("sgd_char_rnn", "build_char_rnn", (("keras.optimizers.Adam(learning_rate)", "keras.optimizers.SGD(learning_rate)"),), why="SGD instead of Adam"),
     Mistake("learning_rate_dropped", "build_char_rnn", (("keras.optimizers.Adam(learning_rate)", "keras.optimizers.Adam()"),),
             why="learning rate not passed"),
+    Mistake("mask_zero_embedding", "build_char_rnn", (("layers.Embedding(n_tokens, emb_size)", "layers.Embedding(n_tokens, emb_size, mask_zero=True)"),),
+            why="Embedding(mask_zero=True): id 0 is END, a real token, and the RNN skips it"),
+    Mistake("char_rnn_backwards", "build_char_rnn", (("return_sequences=True)", "return_sequences=True, go_backwards=True)"),),
+            why="the RNN reads the names backwards: each position sees the future"),
     Mistake("embedding_of_hidden_size", "build_char_rnn", (("layers.Embedding(n_tokens, emb_size)", "layers.Embedding(n_tokens, hidden_size)"),),
             why="embedding size confused with the hidden size"),
     # generate_sample
@@ -68,6 +81,16 @@ MISTAKES = [
     Mistake("seed_phrase_not_counted", "generate_sample", (("while len(ids) - 1 < max_length:", "while len(ids) - 1 - len(seed_phrase) < max_length:"),),
             why="max_length counted without the seed phrase"),
     Mistake("unseeded_name", "generate_sample", (("rng = np.random.default_rng(seed)", "rng = np.random.default_rng()"),), why="seed ignored"),
+    Mistake("reseeded_every_step", "generate_sample", (("    rng = np.random.default_rng(seed)\n", ""),
+                                                      ("        next_id = int(rng.choice(", "        rng = np.random.default_rng(seed)\n        next_id = int(rng.choice(")),
+            why="a generator re-created with the same seed at every step: every draw is the same"),
+    Mistake("seed_plus_step", "generate_sample", (("    rng = np.random.default_rng(seed)\n", ""),
+                                                 ("        next_id = int(rng.choice(", "        rng = np.random.default_rng(seed + len(ids))\n        next_id = int(rng.choice(")),
+            why="a new generator at every step, seeded with seed + step: the names of consecutive seeds are shifted copies"),
+    Mistake("last_char_only", "generate_sample", (("model(np.array([ids]))", "model(np.array([ids[-1:]]))"),),
+            why="fed the model only the last character at each step (it keeps no state between calls)"),
+    Mistake("end_not_fed", "generate_sample", (("model(np.array([ids]))", "model(np.array([ids[1:] or ids]))"),),
+            why="fed the model the name without its leading END"),
     # build_data
     Mistake("label_is_last_char", "build_data", (("Y.append(text[i + Tx])", "Y.append(text[i + Tx - 1])"),), why="windows off by one: label inside the window"),
     Mistake("last_window_dropped", "build_data", (("range(0, len(text) - Tx, stride)", "range(0, len(text) - Tx - 1, stride)"),),
@@ -90,6 +113,12 @@ MISTAKES = [
     Mistake("sparse_loss_for_one_hot", "build_lstm_model", (('loss="categorical_crossentropy"', 'loss="sparse_categorical_crossentropy"'),),
             why="sparse loss for one-hot labels"),
     Mistake("units_fixed", "build_lstm_model", (("layers.LSTM(units)", "layers.LSTM(128)"),), why="units ignored"),
+    Mistake("lstm_dropout", "build_lstm_model", (("layers.LSTM(units)", "layers.LSTM(units, dropout=0.2)"),),
+            why="dropout on the LSTM's inputs: the outputs are right at inference, training is not the specification's"),
+    Mistake("logits_loss", "build_lstm_model", (('loss="categorical_crossentropy"', "loss=keras.losses.CategoricalCrossentropy(from_logits=True)"),),
+            why="told the loss that the probabilities are logits"),
+    Mistake("lstm_backwards", "build_lstm_model", (("layers.LSTM(units)", "layers.LSTM(units, go_backwards=True)"),),
+            why="the LSTM reads each window backwards"),
     # sample
     Mistake("temperature_on_probs", "sample", (("np.log(np.maximum(np.asarray(preds, dtype=np.float64), 1e-30)) / temperature",
                                                 "np.log(np.maximum(np.asarray(preds, dtype=np.float64) / temperature, 1e-30))"),),
@@ -114,12 +143,73 @@ MISTAKES = [
                                                "        text += vocab.itos[index]\n        if stop_at_end and index == vocab.end_id:\n            break\n"),),
             why="END appended before stopping"),
     Mistake("temperature_not_passed", "generate_text", (("sample(preds, temperature, rng)", "sample(preds, 1.0, rng)"),), why="temperature ignored"),
+    # lstm_step
+    Mistake("gate_order_ifoc", "lstm_step", (("z_i, z_f, z_c, z_o = ops.split(z, 4, axis=-1)", "z_i, z_f, z_o, z_c = ops.split(z, 4, axis=-1)"),),
+            why="read the columns in the order i, f, o, c (a textbook's), not Keras's i, f, c, o"),
+    Mistake("sigmoid_candidate", "lstm_step", (("ops.sigmoid(z_i) * ops.tanh(z_c)", "ops.sigmoid(z_i) * ops.sigmoid(z_c)"),),
+            why="a sigmoid on the candidate instead of tanh"),
+    Mistake("h_from_old_cell", "lstm_step", (("h_next = ops.sigmoid(z_o) * ops.tanh(c_next)", "h_next = ops.sigmoid(z_o) * ops.tanh(ops.convert_to_tensor(c_prev))"),),
+            why="h_next computed from the previous cell"),
+    Mistake("no_tanh_on_cell", "lstm_step", (("h_next = ops.sigmoid(z_o) * ops.tanh(c_next)", "h_next = ops.sigmoid(z_o) * c_next"),),
+            why="h_next = o * c, without the tanh"),
+    Mistake("input_forget_swapped", "lstm_step", (("ops.sigmoid(z_f) * ops.convert_to_tensor(c_prev) + ops.sigmoid(z_i) * ops.tanh(z_c)",
+                                                  "ops.sigmoid(z_i) * ops.convert_to_tensor(c_prev) + ops.sigmoid(z_f) * ops.tanh(z_c)"),),
+            why="the input gate scales the old cell and the forget gate the candidate"),
+    # lstm_step_backward
+    Mistake("no_h_path", "lstm_step_backward", (("dc = dc_next + dh_next * o * (1 - tanh_c ** 2)", "dc = dc_next"),),
+            why="the gradient reaching c_t through h_t is left out"),
+    Mistake("dc_prev_without_forget", "lstm_step_backward", (('"dc_prev": dc * f', '"dc_prev": dc'),),
+            why="dc_prev not scaled by the forget gate"),
+    Mistake("double_tanh_derivative", "lstm_step_backward", (("dc * i * (1 - candidate ** 2)", "dc * i * (1 - np.tanh(candidate) ** 2)"),),
+            why="the candidate's derivative taken as 1 - tanh(candidate)^2 (tanh applied twice)"),
+    Mistake("dbias_not_summed", "lstm_step_backward", (('"dbias": dz.sum(axis=0)', '"dbias": dz.mean(axis=0)'),),
+            why="averaged the bias gradient over the examples instead of summing"),
+    Mistake("dc_next_in_place", "lstm_step_backward", (("    dc = dc_next + dh_next * o * (1 - tanh_c ** 2)\n",
+                                                       "    dc_next += dh_next * o * (1 - tanh_c ** 2)\n    dc = dc_next\n"),),
+            why="added to dc_next in place: the right gradients, but the caller's array is changed"),
+    # stream_batches
+    Mistake("consecutive_windows", "stream_batches", code='''def stream_batches(ids, batch_size, seq_len):
+    ids = np.asarray(ids)
+    n_batches = (len(ids) - 1) // (batch_size * seq_len)
+    size = batch_size * seq_len
+    inputs = np.stack([ids[k * size:(k + 1) * size].reshape(batch_size, seq_len) for k in range(n_batches)])
+    targets = np.stack([ids[k * size + 1:(k + 1) * size + 1].reshape(batch_size, seq_len) for k in range(n_batches)])
+    return inputs, targets
+''', why="consecutive windows side by side in a batch: row j of the next batch does not continue row j"),
+    Mistake("interleaved_streams", "stream_batches", (("ids[:batch_size * length].reshape(batch_size, length)", "ids[:batch_size * length].reshape(length, batch_size).T"),
+                                                      ("ids[1:batch_size * length + 1].reshape(batch_size, length)", "ids[1:batch_size * length + 1].reshape(length, batch_size).T")),
+            why="streams made of every batch_size-th id (the reshape's axes swapped)"),
+    Mistake("targets_not_shifted", "stream_batches", (("streams_out = ids[1:batch_size * length + 1]", "streams_out = ids[:batch_size * length]"),),
+            why="targets equal to the inputs"),
+    Mistake("no_reserve_id", "stream_batches", (("n_batches = (len(ids) - 1) // (batch_size * seq_len)", "n_batches = len(ids) // (batch_size * seq_len)"),),
+            why="no id kept for the last target: fails when the length is a multiple of batch_size * seq_len"),
+    # build_stateful_lstm
+    Mistake("not_stateful", "build_stateful_lstm", (("stateful=True, ", ""),), why="the LSTM does not carry its state between calls"),
+    Mistake("fused_kernel", "build_stateful_lstm", ((", use_cudnn=False", ""),),
+            why="the default LSTM kernel, which cannot train a stateful layer on the torch backend of Keras 3.15"),
+    Mistake("last_step_only", "build_stateful_lstm", (("return_sequences=True, stateful=True", "stateful=True"),),
+            why="return_sequences not set: one distribution per window"),
+    Mistake("stateful_logits", "build_stateful_lstm", (('layers.Dense(n_tokens, activation="softmax")', "layers.Dense(n_tokens)"),),
+            why="no softmax: the model outputs logits while the loss expects probabilities"),
+    Mistake("stateful_mask_zero", "build_stateful_lstm", (("layers.Embedding(n_tokens, emb_size)", "layers.Embedding(n_tokens, emb_size, mask_zero=True)"),),
+            why="Embedding(mask_zero=True): END (id 0), the line break, is skipped"),
     # generate_poem
     Mistake("not_lowercased", "generate_poem", (("prefix.lower()", "prefix"),), why="prefix not lowercased"),
-    Mistake("stops_at_line_end", "generate_poem", (("stop_at_end=False)", "stop_at_end=True)"),), why="stops at the first line break"),
-    Mistake("seed_not_passed", "generate_poem", (("seed=seed", "seed=0"),), why="seed ignored"),
+    Mistake("stops_at_line_end", "generate_poem", (("        index = sample(preds, temperature, rng)\n",
+                                                   "        index = sample(preds, temperature, rng)\n        if index == vocab.end_id:\n            break\n"),),
+            why="stops at the first line break"),
+    Mistake("seed_not_passed", "generate_poem", (("np.random.default_rng(seed)", "np.random.default_rng(0)"),), why="seed ignored"),
     Mistake("unknown_kept", "generate_poem", (('"".join(char for char in prefix.lower() if char in vocab.stoi)', "prefix.lower()"),),
             why="characters outside the vocabulary kept"),
+    Mistake("no_reset", "generate_poem", (("    reset_states(model)\n", ""),), why="the state is not reset: a poem starts where the previous one ended"),
+    Mistake("prefix_without_end", "generate_poem", (("np.array([[vocab.end_id] + vocab.encode(clean, add_end=False)])",
+                                                    "np.array([vocab.encode(clean, add_end=False) or [vocab.end_id]])"),),
+            why="the prefix fed without the END that starts every text"),
+    Mistake("whole_text_every_step", "generate_poem", (("        ids = np.array([[index]])\n",
+                                                       "        ids = np.array([[vocab.end_id] + vocab.encode(text, add_end=False)])\n"),),
+            why="fed the whole text again at every step, to a model that still holds the state of the previous steps"),
+    Mistake("rng_every_char", "generate_poem", (("index = sample(preds, temperature, rng)", "index = sample(preds, temperature, np.random.default_rng(seed))"),),
+            why="a new generator at every character"),
 ]
 
 ALTERNATIVES = [
@@ -224,9 +314,131 @@ ALTERNATIVES = [
         out.append(vocab.itos[index])
     return "".join(out)
 '''),
-    Alternative("filter_poem", "generate_poem", code='''def generate_poem(model, vocab, prefix, n_chars=300, temperature=0.5, seed=0):
-    known = "".join(filter(lambda c: c in vocab.stoi, prefix.lower()))
-    return generate_text(model, vocab, prefix=known, n_chars=n_chars, temperature=temperature, seed=seed)
+    Alternative("softmax_in_call", "CharRNNCell", code='''class CharRNNCell(keras.layers.Layer):
+    def __init__(self, hidden_size, n_tokens, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden_size = hidden_size
+        self.n_tokens = n_tokens
+        self.state_size = hidden_size
+        self.output_size = n_tokens
+        self.get_h_next = layers.Dense(hidden_size, activation="tanh")
+        self.get_probas = layers.Dense(n_tokens)  # logits; the softmax is applied in call
+
+    def build(self, input_shape):
+        self.get_h_next.build((None, input_shape[-1] + self.hidden_size))
+        self.get_probas.build((None, self.hidden_size))
+
+    def call(self, inputs, states):
+        h_next = self.get_h_next(ops.concatenate([inputs, states[0]], axis=-1))
+        return ops.softmax(self.get_probas(h_next), axis=-1), [h_next]
+'''),
+    Alternative("inverse_cdf_name", "generate_sample", code='''def generate_sample(model, vocab, seed_phrase="", max_length=20, temperature=1.0, seed=0):
+    rng = np.random.default_rng(seed)
+    ids = [vocab.end_id] + [vocab.stoi[c] for c in seed_phrase]
+    for _ in range(max_length - len(seed_phrase)):
+        log_p = np.log(np.clip(ops.convert_to_numpy(model(np.array([ids])))[0, -1].astype(float), 1e-30, 1.0)) / temperature
+        cdf = np.cumsum(np.exp(log_p - log_p.max()))
+        next_id = int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right"))
+        if next_id == vocab.end_id:
+            break
+        ids.append(next_id)
+    return "".join(vocab.itos[i] for i in ids[1:])
+'''),
+    Alternative("numpy_string_windows", "build_data", code='''def build_data(text, Tx, stride=1):
+    starts = np.arange(0, len(text) - Tx, stride)
+    X = np.array([text[i:i + Tx] for i in starts], dtype=str)
+    Y = np.array([text[i + Tx] for i in starts], dtype=str)
+    return X, Y
+'''),
+    Alternative("dense_then_softmax_layer", "build_lstm_model", code='''def build_lstm_model(Tx, n_tokens, units=128, learning_rate=0.01):
+    model = keras.Sequential([keras.Input(shape=(Tx, n_tokens)), layers.LSTM(units), layers.Dense(n_tokens), layers.Softmax()])
+    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=learning_rate), loss=keras.losses.categorical_crossentropy)
+    return model
+'''),
+    Alternative("numpy_bias_operator", "lstm_step", code='''def lstm_step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
+    z = ops.matmul(x_t, kernel) + ops.matmul(h_prev, recurrent_kernel) + bias  # NumPy adds the bias (a DeprecationWarning)
+    z_i, z_f, z_c, z_o = ops.split(ops.convert_to_tensor(z), 4, axis=-1)
+    c_next = ops.sigmoid(z_f) * c_prev + ops.sigmoid(z_i) * ops.tanh(z_c)
+    return ops.sigmoid(z_o) * ops.tanh(c_next), c_next
+'''),
+    Alternative("gate_slices", "lstm_step", code='''def lstm_step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
+    x_t, h_prev, c_prev = ops.convert_to_tensor(x_t), ops.convert_to_tensor(h_prev), ops.convert_to_tensor(c_prev)
+    u = h_prev.shape[-1]
+    def gate(k):  # the k-th block of u columns: i, f, c, o
+        return ops.matmul(x_t, kernel[:, k * u:(k + 1) * u]) + ops.matmul(h_prev, recurrent_kernel[:, k * u:(k + 1) * u]) + ops.convert_to_tensor(bias[k * u:(k + 1) * u])
+    input_gate, forget_gate, candidate, output_gate = ops.sigmoid(gate(0)), ops.sigmoid(gate(1)), ops.tanh(gate(2)), ops.sigmoid(gate(3))
+    c_next = forget_gate * c_prev + input_gate * candidate
+    h_next = output_gate * ops.tanh(c_next)
+    return h_next, c_next
+'''),
+    Alternative("per_gate_backward", "lstm_step_backward", code='''def lstm_step_backward(dh_next, dc_next, x_t, h_prev, c_prev, kernel, recurrent_kernel, bias):
+    u = h_prev.shape[1]
+    z = x_t @ kernel + h_prev @ recurrent_kernel + bias
+    sig = lambda a: 0.5 * (1 + np.tanh(0.5 * a))
+    i, f, g, o = sig(z[:, :u]), sig(z[:, u:2 * u]), np.tanh(z[:, 2 * u:3 * u]), sig(z[:, 3 * u:])
+    c = f * c_prev + i * g
+    do = dh_next * np.tanh(c)
+    dc = dc_next + dh_next * o * (1 - np.tanh(c) ** 2)
+    di, df, dg = dc * g, dc * c_prev, dc * i
+    dz = np.zeros_like(z)
+    dz[:, :u], dz[:, u:2 * u] = di * i * (1 - i), df * f * (1 - f)
+    dz[:, 2 * u:3 * u], dz[:, 3 * u:] = dg * (1 - g * g), do * o * (1 - o)
+    return dict(dx_t=dz @ kernel.T, dh_prev=dz @ recurrent_kernel.T, dc_prev=f * dc,
+                dkernel=np.einsum("mi,mj->ij", x_t, dz), drecurrent_kernel=np.einsum("mi,mj->ij", h_prev, dz), dbias=np.einsum("mj->j", dz))
+'''),
+    Alternative("loop_streams", "stream_batches", code='''def stream_batches(ids, batch_size, seq_len):
+    n = (len(ids) - 1) // (batch_size * seq_len)
+    length = n * seq_len
+    inputs = np.zeros((n, batch_size, seq_len), dtype=int)
+    targets = np.zeros((n, batch_size, seq_len), dtype=int)
+    for j in range(batch_size):
+        for k in range(n):
+            start = j * length + k * seq_len
+            inputs[k, j] = ids[start:start + seq_len]
+            targets[k, j] = ids[start + 1:start + seq_len + 1]
+    return inputs, targets
+'''),
+    Alternative("functional_stateful", "build_stateful_lstm", code='''def build_stateful_lstm(batch_size, n_tokens, emb_size=32, units=256, learning_rate=0.005):
+    ids = keras.Input(batch_shape=(batch_size, None), dtype="int32")
+    states = layers.LSTM(units=units, return_sequences=True, stateful=True, use_cudnn=False)(layers.Embedding(n_tokens, emb_size)(ids))
+    probas = layers.Softmax()(layers.Dense(n_tokens)(states))
+    model = keras.Model(ids, probas)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss=keras.losses.SparseCategoricalCrossentropy())
+    return model
+'''),
+    Alternative("prefix_char_by_char", "generate_poem", code='''def generate_poem(model, vocab, prefix, n_chars=300, temperature=0.5, seed=0):
+    text = "".join(filter(lambda c: c in vocab.stoi, prefix.lower()))
+    rng = np.random.default_rng(seed)
+    reset_states(model)
+    for char in vocab.end + text:  # the prefix one id at a time: the state carries it all the same
+        preds = ops.convert_to_numpy(model(np.array([[vocab.stoi[char]]])))[0, -1]
+    for _ in range(n_chars):
+        index = sample(preds, temperature, rng)
+        text += vocab.itos[index]
+        preds = ops.convert_to_numpy(model.predict_on_batch(np.array([[index]])))[0, -1]
+    return text
+'''),
+    Alternative("tqdm_poem", "generate_poem", code='''def generate_poem(model, vocab, prefix, n_chars=300, temperature=0.5, seed=0):
+    from tqdm import tqdm  # a plain progress bar: it writes to stderr, which must not cost points
+    text = "".join(c for c in prefix.lower() if c in vocab.stoi)
+    rng = np.random.default_rng(seed)
+    reset_states(model)
+    preds = ops.convert_to_numpy(model(np.array([[vocab.end_id] + vocab.encode(text, add_end=False)])))[0, -1]
+    for _ in tqdm(range(n_chars), desc="poem"):
+        index = sample(preds, temperature, rng)
+        text += vocab.itos[index]
+        preds = ops.convert_to_numpy(model(np.array([[index]])))[0, -1]
+    return text
+'''),
+    Alternative("reread_after_reset", "generate_poem", code='''def generate_poem(model, vocab, prefix, n_chars=300, temperature=0.5, seed=0):
+    clean = "".join(c for c in prefix.lower() if c in vocab.stoi)
+    rng = np.random.default_rng(seed)
+    text = clean
+    for _ in range(n_chars):  # slow but right: read everything again from a zero state
+        reset_states(model)
+        preds = ops.convert_to_numpy(model(np.array([[vocab.end_id] + vocab.encode(text, add_end=False)])))[0, -1]
+        text += vocab.itos[sample(preds, temperature, rng)]
+    return text
 '''),
 ]
 

@@ -174,3 +174,15 @@ def one_hot(ids: np.ndarray, depth: int, dtype=np.float64) -> np.ndarray:
     idx = np.nonzero(valid)
     out[(ids[valid],) + idx] = 1
     return out
+
+
+def split_sonnets(text: str) -> list[str]:
+    """The sonnets of ``sonnets.txt``, each as its lines joined by ``"\\n"``, without its number.
+
+    In the file every sonnet follows a line holding only its Roman numeral and a blank line;
+    sonnets are separated by blank lines. Splitting by sonnet (not by character) lets a model
+    be scored on whole poems it never saw.
+    """
+    import re
+    parts = re.split(r"^\s*[IVXLC]+\s*$", text, flags=re.MULTILINE)
+    return [part.strip("\n") for part in parts if part.strip()]

@@ -30,14 +30,18 @@ def _ref_step_layers(n_tokens, emb_size, hidden_size, seed):
         found[name].set_weights([kernel, rng.standard_normal(bias.shape).astype("float32")])
     return found
 
-def _ref_rnn_one_step_with(step_layers, x_t, h_t):
+def _ref_softmax_rows(z):
+    z = np.exp(z - z.max(axis=-1, keepdims=True))
+    return z / z.sum(axis=-1, keepdims=True)
+
+def _ref_rnn_one_step_with(step_layers, x_t, h_t, order="xh"):
+    """The reference step in NumPy; order="hx" gives the state-first concatenation, for the hints."""
     E = step_layers["embed_x"].get_weights()[0]
     W_h, b_h = step_layers["get_h_next"].get_weights()
     W_y, b_y = step_layers["get_probas"].get_weights()
-    h_next = np.tanh(np.concatenate([E[np.asarray(x_t)], np.asarray(h_t, dtype=np.float64)], axis=1) @ W_h + b_h)
-    logits = h_next @ W_y + b_y
-    logits -= logits.max(axis=1, keepdims=True)
-    return np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True), h_next
+    parts = [E[np.asarray(x_t)], np.asarray(h_t, dtype=np.float64)]
+    h_next = np.tanh(np.concatenate(parts if order == "xh" else parts[::-1], axis=1) @ W_h + b_h)
+    return _ref_softmax_rows(h_next @ W_y + b_y), h_next
 
 # %% test_CharRNNCell_hidden
 class _ref_CharRNNCell(keras.layers.Layer):
@@ -55,6 +59,17 @@ class _ref_CharRNNCell(keras.layers.Layer):
     def call(self, inputs, states):
         h_next = self.get_h_next(ops.concatenate([inputs, states[0]], axis=-1))
         return self.get_probas(h_next), [h_next]
+
+def _ref_unrolled(x, weights, activation=np.tanh, carry=True, output=None):
+    """outputs (m, T, n_tokens) and final state of the reference cell in NumPy; the keywords give the slips, for the hints."""
+    (W_h, b_h), (W_y, b_y) = weights
+    h, outputs = np.zeros((x.shape[0], W_h.shape[1])), []
+    for t in range(x.shape[1]):
+        h_next = activation(np.concatenate([x[:, t], h], axis=1) @ W_h + b_h)
+        logits = h_next @ W_y + b_y
+        outputs.append(logits if output == "logits" else np.exp(logits - logits.max(-1, keepdims=True)) / np.exp(logits - logits.max(-1, keepdims=True)).sum(-1, keepdims=True))
+        h = h_next if carry else h
+    return np.stack(outputs, axis=1), h
 
 # %% test_masked_sparse_cross_entropy_hidden
 def _ref_masked_sparse_cross_entropy(y_true, y_pred):
@@ -85,6 +100,37 @@ def _ref_vectorize(X, Y, Tx, vocab):
         y[i, vocab.stoi[Y[i]]] = True
     return x, y
 
+# %% test_lstm_step_hidden
+def _ref_sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+def _ref_lstm_step(x_t, h_prev, c_prev, kernel, recurrent_kernel, bias, order="ifco", slip=None):
+    """The reference step in NumPy (float64). `order` and `slip` give the common mistakes, for the hints."""
+    z = np.asarray(x_t, np.float64) @ kernel + np.asarray(h_prev, np.float64) @ recurrent_kernel + bias
+    parts = dict(zip(order, np.split(z, 4, axis=-1)))
+    i, f, o = _ref_sigmoid(parts["i"]), _ref_sigmoid(parts["f"]), _ref_sigmoid(parts["o"])
+    candidate = np.tanh(parts["c"]) if slip != "sigmoid_candidate" else _ref_sigmoid(parts["c"])
+    c_next = f * c_prev + i * candidate if slip != "gates_swapped" else i * c_prev + f * candidate
+    h_next = o * (np.tanh(c_next) if slip != "no_tanh" else c_next) if slip != "old_cell" else o * np.tanh(c_prev)
+    return h_next, c_next
+
+# %% test_lstm_step_backward_hidden
+def _ref_lstm_step_backward(dh_next, dc_next, x_t, h_prev, c_prev, kernel, recurrent_kernel, bias, slip=None):
+    """The reference backward pass; `slip` gives the common mistakes, for the hints."""
+    z = x_t @ kernel + h_prev @ recurrent_kernel + bias
+    z_i, z_f, z_c, z_o = np.split(z, 4, axis=-1)
+    i, f, o = 1 / (1 + np.exp(-z_i)), 1 / (1 + np.exp(-z_f)), 1 / (1 + np.exp(-z_o))
+    candidate = np.tanh(z_c)
+    tanh_c = np.tanh(f * c_prev + i * candidate)
+    dc = dc_next + (dh_next * o * (1 - tanh_c ** 2) if slip != "no_h_path" else 0)
+    if slip == "dh_only":
+        dc = dh_next * o * (1 - tanh_c ** 2)
+    dz = np.concatenate([dc * candidate * i * (1 - i), dc * c_prev * f * (1 - f),
+                         dc * i * (1 - (candidate ** 2 if slip != "tanh_of_z" else np.tanh(candidate) ** 2)),
+                         dh_next * tanh_c * o * (1 - o)], axis=-1)
+    return {"dx_t": dz @ kernel.T, "dh_prev": dz @ recurrent_kernel.T, "dc_prev": dc * f if slip != "no_forget" else dc,
+            "dkernel": x_t.T @ dz, "drecurrent_kernel": h_prev.T @ dz, "dbias": dz.sum(axis=0)}
+
 # %% test_build_lstm_model_hidden
 def _ref_build_lstm_model(Tx, n_tokens, units=128, learning_rate=0.01):
     model = keras.Sequential([keras.Input(shape=(Tx, n_tokens)), layers.LSTM(units), layers.Dense(n_tokens, activation="softmax")])
@@ -111,7 +157,37 @@ def _ref_generate_text(model, vocab, prefix="", n_chars=20, temperature=1.0, see
         text += vocab.itos[index]
     return text
 
+# %% test_stream_batches_hidden
+def _ref_stream_batches(ids, batch_size, seq_len):
+    ids = np.asarray(ids)
+    n = (len(ids) - 1) // (batch_size * seq_len)
+    starts = np.arange(batch_size) * n * seq_len
+    inputs = np.array([[ids[s + k * seq_len:s + (k + 1) * seq_len] for s in starts] for k in range(n)], dtype=np.int64)
+    targets = np.array([[ids[s + k * seq_len + 1:s + (k + 1) * seq_len + 1] for s in starts] for k in range(n)], dtype=np.int64)
+    return inputs.reshape(n, batch_size, seq_len), targets.reshape(n, batch_size, seq_len)
+
+# %% test_build_stateful_lstm_hidden
+def _ref_build_stateful_lstm(batch_size, n_tokens, emb_size=32, units=256, learning_rate=0.005):
+    model = keras.Sequential([keras.Input(batch_shape=(batch_size, None), dtype="int32"), layers.Embedding(n_tokens, emb_size),
+                              layers.LSTM(units, return_sequences=True, stateful=True, use_cudnn=False),
+                              layers.Dense(n_tokens, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy")
+    return model
+
 # %% test_generate_poem_hidden
-def _ref_generate_poem(model, vocab, prefix, n_chars=300, temperature=0.5, seed=0):
-    clean = "".join(c for c in prefix.lower() if c in vocab.stoi)
-    return _ref_generate_text(model, vocab, clean, n_chars, temperature, seed, False)
+def _ref_generate_poem(model, vocab, prefix, n_chars=300, temperature=0.5, seed=0, slip=None):
+    """The reference; `slip` gives the common mistakes, for the hints."""
+    clean = "".join(c for c in (prefix if slip == "not_lowercased" else prefix.lower()) if c in vocab.stoi)
+    rng = np.random.default_rng(0 if slip == "seed_zero" else seed)
+    reset_states(model)
+    first = ([] if slip == "no_end" and clean else [vocab.end_id]) + vocab.encode(clean, add_end=False)
+    probas = ops.convert_to_numpy(model(np.array([first])))[0, -1]
+    text = clean
+    for _ in range(n_chars):
+        index = _ref_sample(probas, temperature, rng if slip != "new_rng" else np.random.default_rng(seed))
+        if slip == "stop_at_end" and index == vocab.end_id:
+            break
+        text += vocab.itos[index]
+        fed = [vocab.end_id] + vocab.encode(text, add_end=False) if slip == "whole_text" else [index]
+        probas = ops.convert_to_numpy(model(np.array([fed])))[0, -1]
+    return text
