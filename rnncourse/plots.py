@@ -102,3 +102,38 @@ def plot_hidden_states(states: np.ndarray, labels: Sequence[str], unit_labels: S
     if own_figure:
         plt.show()
     return ax
+
+
+def plot_curves(curves: dict, baseline: float | None = None, baseline_label: str = "baseline",
+                ylabel: str = "held-out NLL (nats / character)") -> None:
+    """Validation curves of several models, against training steps (left) and training seconds (right).
+
+    curves -- ``{label: {"steps": [...], "seconds": [...], "nll": [...]}}``, one point per evaluation
+    baseline -- the value of a reference model (e.g. the bigram's NLL), drawn as a dashed line
+
+    The y-axis starts just below the best value and stops a little above the baseline (or the
+    worst final value), so that untrained starting points do not squash the interesting part.
+    Returns nothing, so that a notebook cell ending with this call prints no object's repr.
+    """
+    import matplotlib.pyplot as plt
+    if not curves:
+        raise ValueError("no curves to plot")
+    _, (ax_steps, ax_seconds) = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
+    for label, curve in curves.items():
+        ax_steps.plot(curve["steps"], curve["nll"], "o-", markersize=3, label=label)
+        ax_seconds.plot(curve["seconds"], curve["nll"], "o-", markersize=3, label=label)
+    best = min(min(c["nll"]) for c in curves.values())
+    top = max(c["nll"][-1] for c in curves.values())
+    if baseline is not None:
+        top = max(top, baseline)
+        for ax in (ax_steps, ax_seconds):
+            ax.axhline(baseline, color="grey", linestyle="--", label=baseline_label)
+    ax_steps.set_ylim(best - 0.05, top + 0.15)
+    ax_steps.set_xlabel("training steps")
+    ax_seconds.set_xlabel("training seconds")
+    ax_steps.set_ylabel(ylabel)
+    for ax in (ax_steps, ax_seconds):
+        ax.grid(alpha=0.3)
+    ax_seconds.legend(fontsize=8)
+    plt.tight_layout()
+    plt.show()
