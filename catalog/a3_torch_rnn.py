@@ -39,7 +39,7 @@ MISTAKES = [
     Mistake("wrong_shift", "compute_loss", (("targets = batch_ix[:, 1:].clamp(min=0)", "targets = batch_ix[:, :-1].clamp(min=0)"),
                                             ("target_mask = mask[:, 1:]", "target_mask = mask[:, :-1]"),
                                             ("log_probs[:, :-1].gather", "log_probs[:, 1:].gather")),
-            why="each prediction scored against the token it read (the popular notebook's bug)"),
+            why="each prediction scored against the token read one step earlier, a one-step-delay task (the popular notebook's bug)"),
     Mistake("padding_counted", "compute_loss", (("return -(picked * target_mask).sum() / target_mask.sum()", "return -picked.mean()"),),
             why="padding counted in the loss"),
     Mistake("mean_per_name", "compute_loss", (("/ target_mask.sum()", "/ log_probs.shape[0]"),), why="mean over names, not characters"),
@@ -48,6 +48,75 @@ MISTAKES = [
     Mistake("loss_as_float", "compute_loss", (("return -(picked * target_mask).sum() / target_mask.sum()",
                                               "return float(-(picked * target_mask).sum() / target_mask.sum())"),),
             why="returned a float: nothing to backpropagate"),
+    # new for issue 14 (devices, layer configuration, inputs changed in place), issue 15 (conventions)
+    Mistake("cell_state_on_cpu", "CharRNNCell", (("return torch.zeros(batch_size, self.hidden_size, device=self.rnn_update.weight.device)",
+                                                 "return torch.zeros(batch_size, self.hidden_size)"),),
+            why="the initial state is created on the CPU whatever the weights' device"),
+    Mistake("end_as_padding_idx", "CharRNNCell", (("self.embedding = nn.Embedding(num_tokens, embedding_size)",
+                                                  "self.embedding = nn.Embedding(num_tokens, embedding_size, padding_idx=0)"),),
+            why="padding_idx=0: the embedding of END, the first input of every name, is frozen at zero"),
+    Mistake("preallocated_cpu_output", "rnn_loop", code='''def rnn_loop(model, batch_ix):
+    m, T = batch_ix.shape
+    state = model.initial_state(m)
+    log_probs = None
+    for t in range(T):
+        log_probs_t, state = model(batch_ix[:, t], state)
+        if log_probs is None:
+            log_probs = torch.zeros(m, T, log_probs_t.shape[-1])
+        log_probs[:, t] = log_probs_t
+    return log_probs
+''', why="the result is allocated on the CPU whatever the model's device"),
+    Mistake("clamp_in_place", "compute_loss", (("targets = batch_ix[:, 1:].clamp(min=0)", "targets = batch_ix[:, 1:].clamp_(min=0)"),),
+            why="clamp_ on a view: the caller's batch_ix loses its PAD ids"),
+    Mistake("pad_overwritten_in_place", "compute_loss", (("targets = batch_ix[:, 1:].clamp(min=0)",
+                                                         "batch_ix[batch_ix == PAD] = 0\n    targets = batch_ix[:, 1:]"),),
+            why="replaces PAD by 0 in the caller's batch_ix"),
+    Mistake("generator_recreated_each_draw", "generate_sample", (("torch.multinomial(probs, 1, generator=generator)",
+                                                                "torch.multinomial(probs, 1, generator=torch.Generator().manual_seed(generator.initial_seed()))"),),
+            why="a new generator with the same seed at every draw: the same random number every step"),
+    Mistake("global_reseed_each_draw", "generate_sample", (("token = int(torch.multinomial(probs, 1, generator=generator))",
+                                                          "torch.manual_seed(0)\n            token = int(torch.multinomial(probs, 1))"),),
+            why="re-seeds torch's global generator before every draw, for reproducibility"),
+    Mistake("seed_last_char_only", "generate_sample", (("for token in [vocab.end_id] + vocab.encode(seed_phrase, add_end=False):",
+                                                      "for token in ([vocab.end_id] + vocab.encode(seed_phrase, add_end=False))[-1:]:"),),
+            why="primes the model with the last character only (END and the rest of the seed phrase are not read)"),
+    Mistake("seed_state_not_carried", "generate_sample", (("            log_probs, state = step_log_probs(model, torch.tensor([token], device=device), state)\n        for _",
+                                                          "            log_probs, state = step_log_probs(model, torch.tensor([token], device=device), None)\n        for _"),),
+            why="each character of the seed phrase is read from a fresh state"),
+    Mistake("ids_on_global_device", "generate_sample", (("    device = model_device(model)\n", "    device = DEVICE\n"),),
+            why="feeds the ids on the notebook's DEVICE, not on the model's device"),
+    Mistake("max_length_excludes_seed", "generate_sample", (("range(max_length - len(seed_phrase))", "range(max_length)"),),
+            why="max_length new characters after the seed phrase (the seed phrase must count toward max_length)"),
+    Mistake("rnn_zero_state_on_cpu", "CharRNNLoop", (("        h_seq, state = self.rnn(self.embedding(batch_ix), state)\n",
+                                                     "        if state is None:\n            state = torch.zeros(1, batch_ix.shape[0], self.rnn.hidden_size)\n"
+                                                     "        h_seq, state = self.rnn(self.embedding(batch_ix), state)\n"),),
+            why="a zero state created on the CPU when none is given"),
+    Mistake("lstm_cell_state_on_cpu", "CharLSTMCell", (("h = torch.zeros(batch_size, self.hidden_size, device=self.lstm_to_logits.weight.device)\n"
+                                                       "        c = torch.zeros(batch_size, self.hidden_size, device=self.lstm_to_logits.weight.device)",
+                                                       "h = torch.zeros(batch_size, self.hidden_size)\n        c = torch.zeros(batch_size, self.hidden_size)"),),
+            why="the initial (h, c) is created on the CPU whatever the weights' device"),
+    Mistake("pad_as_padding_idx", "CharLSTM", (("self.embedding = nn.Embedding(num_tokens, embedding_size)",
+                                               "self.embedding = nn.Embedding(num_tokens, embedding_size, padding_idx=PAD)"),),
+            why="padding_idx=PAD (-1) freezes the embedding of the last character of the vocabulary"),
+    Mistake("lstm_dropout_not_passed", "CharLSTM", ((", batch_first=True, dropout=dropout)", ", batch_first=True)"),),
+            why="no dropout between the LSTM layers"),
+    # CharGRUCell
+    Mistake("gru_z_swapped", "CharGRUCell", (("h_next = (1 - z) * n + z * h_prev", "h_next = z * n + (1 - z) * h_prev"),),
+            why="z weights the candidate (the other textbook convention), not the old state as nn.GRUCell does"),
+    Mistake("gru_reset_before_product", "CharGRUCell", (("n = torch.tanh(input_n + r * hidden_n)",
+                                                       "n = torch.tanh(input_n + self.hidden_to_gates(r * h_prev).chunk(3, dim=-1)[2])"),),
+            why="the reset gate applied to h before the product (the original paper's variant)"),
+    Mistake("gru_gate_order", "CharGRUCell", (("hidden_r, hidden_z, hidden_n = self.hidden_to_gates(h_prev).chunk(3, dim=-1)",
+                                             "hidden_z, hidden_r, hidden_n = self.hidden_to_gates(h_prev).chunk(3, dim=-1)"),
+                                            ("input_r, input_z, input_n = self.input_to_gates", "input_z, input_r, input_n = self.input_to_gates")),
+            why="the chunks read in the order z, r, n"),
+    Mistake("gru_candidate_sigmoid", "CharGRUCell", (("n = torch.tanh(input_n + r * hidden_n)", "n = torch.sigmoid(input_n + r * hidden_n)"),),
+            why="a sigmoid for the candidate"),
+    Mistake("gru_state_on_cpu", "CharGRUCell", (("return torch.zeros(batch_size, self.hidden_size, device=self.hidden_to_gates.weight.device)",
+                                               "return torch.zeros(batch_size, self.hidden_size)"),),
+            why="the initial state is created on the CPU whatever the weights' device"),
+    Mistake("gru_logits_from_prev_state", "CharGRUCell", (("self.gru_to_logits(h_next)", "self.gru_to_logits(h_prev)"),),
+            why="the prediction reads the previous state"),
     # train
     Mistake("no_zero_grad", "train", (("        optimizer.zero_grad()\n", ""),), why="gradients accumulate over steps"),
     Mistake("optimizer_other_model", "train", (("torch.optim.Adam(model.parameters(), lr=learning_rate)",
@@ -183,7 +252,7 @@ def generate_sample(model, vocab, seed_phrase="", max_length=20, temperature=1.0
     state, new = None, []
     for i in ids:
         log_probs, state = step_log_probs(model, torch.tensor([i], device=device), state)
-    while len(new) < max_length:
+    while len(seed_phrase) + len(new) < max_length:
         probs = (log_probs[0].cpu() / temperature).softmax(dim=0)
         nxt = torch.multinomial(probs, num_samples=1, generator=generator).item()
         if nxt == vocab.end_id:
@@ -238,6 +307,114 @@ def generate_sample(model, vocab, seed_phrase="", max_length=20, temperature=1.0
             outputs, (h, c) = self.lstm(x, state)
         logits = self.lstm_to_logits(self.dropout(outputs))
         return logits - logits.logsumexp(dim=-1, keepdim=True), (h, c)
+'''),
+    Alternative("preallocated_like_output", "rnn_loop", code='''def rnn_loop(model, batch_ix):
+    m, T = batch_ix.shape
+    state = model.initial_state(m)
+    log_probs = None
+    for t in range(T):
+        log_probs_t, state = model(batch_ix[:, t], state)
+        if log_probs is None:
+            log_probs = log_probs_t.new_zeros(m, T, log_probs_t.shape[-1])
+        log_probs[:, t] = log_probs_t
+    return log_probs
+'''),
+    Alternative("cross_entropy_on_log_probs", "compute_loss", code='''def compute_loss(log_probs, batch_ix, mask):
+    # cross_entropy applies log_softmax again: on log-probabilities that changes nothing but the gradient w.r.t. them
+    V = log_probs.shape[-1]
+    return F.cross_entropy(log_probs[:, :-1].reshape(-1, V), batch_ix[:, 1:].reshape(-1), ignore_index=PAD)
+'''),
+    Alternative("inverse_cdf_sample", "generate_sample", code='''def generate_sample(model, vocab, seed_phrase="", max_length=20, temperature=1.0, generator=None):
+    device = model_device(model)
+    out = seed_phrase
+    with torch.no_grad():
+        state = None
+        for token in [vocab.end_id] + vocab.encode(seed_phrase, add_end=False):
+            log_probs, state = step_log_probs(model, torch.tensor([token], device=device), state)
+        while len(out) < max_length:
+            cdf = torch.cumsum(torch.softmax(log_probs[0].double() / temperature, dim=-1).cpu(), dim=0)
+            u = torch.rand(1, generator=generator, dtype=torch.float64) * cdf[-1]
+            token = min(int(torch.searchsorted(cdf, u)), len(cdf) - 1)
+            if token == vocab.end_id:
+                break
+            out += vocab.itos[token]
+            log_probs, state = step_log_probs(model, torch.tensor([token], device=device), state)
+    return out
+'''),
+    Alternative("numpy_str_sample", "generate_sample", code='''def generate_sample(model, vocab, seed_phrase="", max_length=20, temperature=1.0, generator=None):
+    chars = np.array(vocab.itos)
+    device = model_device(model)
+    ids = []
+    with torch.no_grad():
+        log_probs, state = None, None
+        for token in [vocab.end_id] + vocab.encode(seed_phrase, add_end=False):
+            log_probs, state = step_log_probs(model, torch.tensor([token], device=device), state)
+        for _ in range(max_length - len(seed_phrase)):
+            token = torch.multinomial(F.softmax(log_probs.cpu() / temperature, dim=-1), 1, generator=generator).item()
+            if token == vocab.end_id:
+                break
+            ids.append(token)
+            log_probs, state = step_log_probs(model, torch.tensor([token], device=device), state)
+    return np.char.add(seed_phrase, "".join(chars[ids]))  # a numpy.str_ (a subclass of str), not a str
+'''),
+    Alternative("log_softmax_module_rnn_loop_model", "CharRNNLoop", code='''class CharRNNLoop(nn.Module):
+    def __init__(self, num_tokens, embedding_size=16, hidden_size=64):
+        super().__init__()
+        self.embedding = nn.Embedding(num_tokens, embedding_size)
+        self.rnn = nn.RNN(embedding_size, hidden_size, batch_first=True)
+        self.hid_to_logits = nn.Linear(hidden_size, num_tokens)
+        self.to_log_probs = nn.LogSoftmax(dim=-1)
+
+    def forward(self, batch_ix, state=None):
+        h_seq, state = self.rnn(self.embedding(batch_ix), state)
+        return self.to_log_probs(self.hid_to_logits(h_seq)), state
+'''),
+    Alternative("lerp_gru", "CharGRUCell", code='''class CharGRUCell(nn.Module):
+    def __init__(self, num_tokens, embedding_size=16, hidden_size=64):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.embedding = nn.Embedding(num_tokens, embedding_size)
+        self.input_to_gates = nn.Linear(embedding_size, 3 * hidden_size)
+        self.hidden_to_gates = nn.Linear(hidden_size, 3 * hidden_size)
+        self.gru_to_logits = nn.Linear(hidden_size, num_tokens)
+
+    def initial_state(self, batch_size):
+        return self.gru_to_logits.weight.new_zeros(batch_size, self.hidden_size)
+
+    def forward(self, x_t, h_prev):
+        H = self.hidden_size
+        gi = self.input_to_gates(self.embedding(x_t))
+        gh = self.hidden_to_gates(h_prev)
+        rz = torch.sigmoid(gi[:, :2 * H] + gh[:, :2 * H])
+        r, z = rz[:, :H], rz[:, H:]
+        n = torch.tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:])
+        h_next = torch.lerp(n, h_prev, z)  # n + z * (h_prev - n)
+        return torch.log_softmax(self.gru_to_logits(h_next), dim=1), h_next
+'''),
+    Alternative("functional_weights_gru", "CharGRUCell", code='''class CharGRUCell(nn.Module):
+    def __init__(self, num_tokens, embedding_size=16, hidden_size=64):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.embedding = nn.Embedding(num_tokens, embedding_size)
+        self.input_to_gates = nn.Linear(embedding_size, hidden_size * 3)
+        self.hidden_to_gates = nn.Linear(hidden_size, hidden_size * 3)
+        self.gru_to_logits = nn.Linear(hidden_size, num_tokens)
+
+    def initial_state(self, batch_size):
+        device = next(self.parameters()).device
+        return torch.zeros((batch_size, self.hidden_size), device=device)
+
+    def forward(self, x_t, h_prev):
+        e = self.embedding(x_t)
+        W_r, W_z, W_n = self.input_to_gates.weight.split(self.hidden_size)
+        b_r, b_z, b_n = self.input_to_gates.bias.split(self.hidden_size)
+        U_r, U_z, U_n = self.hidden_to_gates.weight.split(self.hidden_size)
+        c_r, c_z, c_n = self.hidden_to_gates.bias.split(self.hidden_size)
+        r = torch.sigmoid(F.linear(e, W_r, b_r) + F.linear(h_prev, U_r, c_r))
+        z = torch.sigmoid(F.linear(e, W_z, b_z) + F.linear(h_prev, U_z, c_z))
+        n = torch.tanh(F.linear(e, W_n, b_n) + r * F.linear(h_prev, U_n, c_n))
+        h_next = (1.0 - z) * n + z * h_prev
+        return self.gru_to_logits(h_next).log_softmax(dim=-1), h_next
 '''),
 ]
 

@@ -102,7 +102,7 @@ def _ref_generate_sample(model, vocab, seed_phrase="", max_length=20, temperatur
         state = None
         for token in [vocab.end_id] + vocab.encode(seed_phrase, add_end=False):
             log_probs, state = step_log_probs(model, torch.tensor([token], device=device), state)
-        for _ in range(max_length):
+        for _ in range(max_length - len(seed_phrase)):
             token = int(torch.multinomial(torch.softmax(log_probs[0] / temperature, dim=-1).cpu(), 1, generator=generator))
             if token == vocab.end_id:
                 break
@@ -121,6 +121,26 @@ class _RefRNNLoop(nn.Module):
     def forward(self, batch_ix, state=None):
         h_seq, state = self.rnn(self.embedding(batch_ix), state)
         return F.log_softmax(self.hid_to_logits(h_seq), dim=-1), state
+
+# %% test_CharGRUCell_hidden
+class _RefGRUCell(nn.Module):
+    def __init__(self, num_tokens, embedding_size=16, hidden_size=64):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.embedding = nn.Embedding(num_tokens, embedding_size)
+        self.input_to_gates = nn.Linear(embedding_size, 3 * hidden_size)
+        self.hidden_to_gates = nn.Linear(hidden_size, 3 * hidden_size)
+        self.gru_to_logits = nn.Linear(hidden_size, num_tokens)
+
+    def initial_state(self, batch_size):
+        return torch.zeros(batch_size, self.hidden_size, device=self.hidden_to_gates.weight.device)
+
+    def forward(self, x_t, h_prev):
+        i_r, i_z, i_n = self.input_to_gates(self.embedding(x_t)).chunk(3, dim=-1)
+        h_r, h_z, h_n = self.hidden_to_gates(h_prev).chunk(3, dim=-1)
+        r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
+        h_next = (1 - z) * torch.tanh(i_n + r * h_n) + z * h_prev
+        return F.log_softmax(self.gru_to_logits(h_next), dim=-1), h_next
 
 # %% test_CharLSTM_hidden
 class _RefLSTM(nn.Module):
