@@ -5,15 +5,20 @@ tests and visible checks skipped) exactly as a student's default run would, then
 comparison table (held-out NLL in nats per character on the validation split, parameters,
 training seconds, novelty of 200 samples) and whether the best model reaches the goal.
 
-Usage, from the repository root: .venv/bin/python bench/bench_a3.py
+Every model trains for the notebook's SECONDS_PER_MODEL seconds (the number of steps adapts to the
+machine); --seconds S overrides it, to see what a longer or shorter budget gives.
+
+Usage, from the repository root: .venv/bin/python bench/bench_a3.py [--seconds S]
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -25,7 +30,7 @@ NOTEBOOK = ROOT / "source" / "a3_torch_rnn" / "torch_rnn.ipynb"
 GOAL_NLL = 1.90
 
 
-def code_cells(path: Path) -> list[str]:
+def code_cells(path: Path, seconds: float | None = None) -> list[str]:
     """The notebook's code cells that a self-study run executes, minus tests, checks and magics."""
     notebook = json.loads(path.read_text(encoding="utf-8"))
     cells = []
@@ -36,11 +41,16 @@ def code_cells(path: Path) -> list[str]:
         if meta.get("grade") or str(meta.get("grade_id", "")).startswith("check_"):
             continue
         source = "".join(cell["source"])
+        if seconds is not None:
+            source = re.sub(r"^SECONDS_PER_MODEL = [0-9.]+", f"SECONDS_PER_MODEL = {seconds}", source, flags=re.M)
         cells.append("\n".join(line for line in source.splitlines() if not line.lstrip().startswith("%")))
     return cells
 
 
-def main() -> int:
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=None, help="training seconds per model (default: the notebook's)")
+    args = parser.parse_args(argv)
     os.environ.pop("NBGRADER_EXECUTION", None)  # the self-study budget, not the grading one
     os.environ.setdefault("MPLBACKEND", "Agg")
     import warnings
@@ -58,7 +68,7 @@ def main() -> int:
     start = time.perf_counter()
     try:
         os.chdir(NOTEBOOK.parent)
-        for source in code_cells(NOTEBOOK):
+        for source in code_cells(NOTEBOOK, args.seconds):
             with contextlib.redirect_stdout(log):
                 exec(compile(source, str(NOTEBOOK), "exec"), namespace)
     finally:
@@ -73,6 +83,11 @@ def main() -> int:
     print(f"## a3_torch_rnn: reference models at the notebook's self-study budget "
           f"(torch {torch.__version__}, {namespace['DEVICE']}, {torch.get_num_threads()} thread(s), {os.cpu_count()} CPUs)\n")
     print(results_table(rows, columns))
+    print(f"\nEvery model trained for {namespace['SECONDS_PER_MODEL']} s; the steps each fitted in that time, and the best held-out "
+          "NLL along its validation curve:")
+    for label, r in namespace["results"].items():
+        print(f"- {label}: {r['steps']} steps, {1000 * r['seconds'] / r['steps']:.1f} ms per step, final {r['nll']:.3f}, "
+              f"best along the way {min(r['curve']['nll']):.3f}")
     for line in log.getvalue().splitlines():
         if "ms per training step" in line or "largest difference" in line:
             print(line.strip())
