@@ -135,6 +135,46 @@ MISTAKES = [
             why="dropout draws from wherever the global generator happens to be: not reproducible"),
     Mistake("batch_not_moved", "train", (("        batch_ix, mask = batch_ix.to(device), mask.to(device)\n", ""),),
             why="batches stay on the CPU: fails on a GPU (found by the device probe, without a GPU)"),
+    Mistake("same_batch_every_step", "train", (("    batches = batch_stream(train_names, batch_size, seed)\n",
+                                               "    batches = batch_stream(train_names, batch_size, seed)\n    first_batch = next(batches)\n"),
+                                              ("to_matrix(next(batches), vocab)", "to_matrix(first_batch, vocab)")),
+            why="draws one batch before the loop and trains on it at every step"),
+    Mistake("stream_recreated_each_step", "train", (("to_matrix(next(batches), vocab)",
+                                                    "to_matrix(next(batch_stream(train_names, batch_size, seed)), vocab)"),),
+            why="a new batch stream, re-seeded, at every step: always its first batch"),
+    Mistake("state_carried_across_batches", "train", (("    losses = []\n", "    losses, state = [], None\n"),
+                                                     ("        loss = compute_loss(sequence_log_probs(model, batch_ix), batch_ix, mask)\n",
+                                                      "        if hasattr(model, \"initial_state\"):\n"
+                                                      "            log_probs = sequence_log_probs(model, batch_ix)\n"
+                                                      "        else:  # carry the state from batch to batch, as truncated BPTT does for one long text\n"
+                                                      "            first = state[0] if isinstance(state, tuple) else state\n"
+                                                      "            if first is not None and first.shape[1] != batch_ix.shape[0]:\n"
+                                                      "                state = None\n"
+                                                      "            log_probs, state = model(batch_ix.clamp(min=0), state)\n"
+                                                      "            state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()\n"
+                                                      "        loss = compute_loss(log_probs, batch_ix, mask)\n")),
+            why="carries the recurrent state from one batch of names to the next"),
+    Mistake("seed_in_loop", "train", (("    torch.manual_seed(seed)\n", ""),
+                                      ("        batch_ix, mask = to_matrix(next(batches), vocab)\n",
+                                       "        torch.manual_seed(seed)\n        batch_ix, mask = to_matrix(next(batches), vocab)\n")),
+            why="re-seeds torch at every step: every step draws the same dropout mask"),
+    Mistake("fixed_seed", "train", (("    torch.manual_seed(seed)\n", "    torch.manual_seed(0)\n"),),
+            why="a fixed seed: the seed argument changes only the batches"),
+    Mistake("scheduler_before_step", "train", (("        optimizer.step()\n        scheduler.step()\n",
+                                               "        scheduler.step()\n        optimizer.step()\n"),),
+            why="the schedule advances before the update: the first update is not at learning_rate"),
+    Mistake("clip_by_value", "train", (("nn.utils.clip_grad_norm_(model.parameters(), max_norm)",
+                                        "nn.utils.clip_grad_value_(model.parameters(), max_norm)"),),
+            why="clips each value instead of the norm of all the gradients"),
+    Mistake("callback_before_update", "train", (("        optimizer.step()\n        scheduler.step()\n        losses.append(loss.item())\n"
+                                                 "        if callback is not None:\n            callback(step + 1, losses[-1])\n",
+                                                 "        losses.append(loss.item())\n        if callback is not None:\n"
+                                                 "            callback(step + 1, losses[-1])\n        optimizer.step()\n        scheduler.step()\n"),),
+            why="calls the callback before the update: fit measures the model one step late"),
+    Mistake("losses_as_tensors", "train", (("        losses.append(loss.item())\n", "        losses.append(loss)\n"),),
+            why="keeps the loss tensors (and their graphs) instead of floats"),
+    Mistake("batches_on_global_device", "train", (("    device = model_device(model)\n", "    device = DEVICE\n"),),
+            why="moves the batches to the notebook's DEVICE, not to the model's device"),
     # generate_sample
     Mistake("temperature_ignored", "generate_sample", (("log_probs[0] / temperature", "log_probs[0]"),), why="temperature ignored"),
     Mistake("temperature_multiplied", "generate_sample", (("log_probs[0] / temperature", "log_probs[0] * temperature"),),
@@ -216,7 +256,7 @@ ALTERNATIVES = [
     V = log_probs.shape[-1]
     return F.nll_loss(log_probs[:, :-1].reshape(-1, V), batch_ix[:, 1:].reshape(-1), ignore_index=PAD)
 '''),
-    Alternative("manual_schedule_train", "train", code='''def train(model, train_names, vocab, num_steps=1000, batch_size=64, learning_rate=3e-3, max_norm=1.0, seed=0):
+    Alternative("manual_schedule_train", "train", code='''def train(model, train_names, vocab, num_steps=1000, batch_size=64, learning_rate=3e-3, max_norm=1.0, seed=0, callback=None):
     torch.manual_seed(seed)
     model.train()
     params = list(model.parameters())
@@ -234,8 +274,37 @@ ALTERNATIVES = [
         torch.nn.utils.clip_grad_norm_(params, max_norm=max_norm)
         optimizer.step()
         losses.append(float(loss))
+        if callback:
+            callback(len(losses), losses[-1])
         bar.update(1)
     bar.close()
+    model.eval()
+    return losses
+'''),
+    Alternative("zero_grad_after_update_islice", "train", code='''import itertools
+
+def train(model, train_names, vocab, num_steps=1000, batch_size=64, learning_rate=3e-3, max_norm=1.0, seed=0, callback=None):
+    torch.manual_seed(seed)
+    device = next(model.parameters()).device
+    optimizer = torch.optim.Adam(model.parameters(), learning_rate)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda=lambda k: (num_steps - k) / num_steps)
+    model.train()
+    losses = []
+    stream = itertools.islice(batch_stream(train_names, batch_size, seed), num_steps)
+    for step, names in enumerate(progress(stream, total=num_steps), start=1):
+        batch_ix, mask = to_matrix(names, vocab)
+        batch_ix, mask = batch_ix.to(device), mask.to(device)
+        inputs = batch_ix.clamp(min=0)
+        log_probs = rnn_loop(model, inputs) if hasattr(model, "initial_state") else model(inputs)[0]
+        loss = compute_loss(log_probs, batch_ix, mask)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), max_norm=max_norm)
+        optimizer.step()
+        schedule.step()
+        model.zero_grad()  # cleared after the update, ready for the next step
+        losses.append(loss.detach().cpu().item())
+        if callback is not None:
+            callback(step, losses[-1])
     model.eval()
     return losses
 '''),
@@ -308,6 +377,12 @@ def generate_sample(model, vocab, seed_phrase="", max_length=20, temperature=1.0
         logits = self.lstm_to_logits(self.dropout(outputs))
         return logits - logits.logsumexp(dim=-1, keepdim=True), (h, c)
 '''),
+    Alternative("implicit_dim_log_softmax", "CharRNNCell", (("F.log_softmax(self.rnn_to_logits(h_next), dim=-1)",
+                                                             "F.log_softmax(self.rnn_to_logits(h_next))"),),
+                why="no dim: right for (m, V) logits, with torch's 'Implicit dimension choice' warning from the student's line"),
+    Alternative("implicit_dim_softmax_sample", "generate_sample", (("torch.softmax(log_probs[0] / temperature, dim=-1)",
+                                                                    "F.softmax(log_probs[0] / temperature)"),),
+                why="no dim on a 1-D tensor: right, with torch's 'Implicit dimension choice' warning"),
     Alternative("preallocated_like_output", "rnn_loop", code='''def rnn_loop(model, batch_ix):
     m, T = batch_ix.shape
     state = model.initial_state(m)

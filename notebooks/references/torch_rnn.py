@@ -62,37 +62,30 @@ def _ref_compute_loss(log_probs, batch_ix, mask):
     picked = log_probs[:, :-1].gather(2, targets.unsqueeze(-1)).squeeze(-1)
     return -(picked * mask[:, 1:]).sum() / mask[:, 1:].sum()
 
-# %% test_train_hidden
-def _ref_train(model, train_names, vocab, num_steps=1000, batch_size=64, learning_rate=3e-3, max_norm=1.0, seed=0):
+# %% test_train_loop
+def _ref_train(model, train_names, vocab, num_steps=1000, batch_size=64, learning_rate=3e-3, max_norm=1.0, seed=0, callback=None):
     torch.manual_seed(seed)
-    device = model_device(model)
+    device = next(model.parameters()).device
     model.train()
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / num_steps)
     batches = batch_stream(train_names, batch_size, seed)
     losses = []
-    for _ in range(num_steps):
-        batch_ix, mask = _ref_to_matrix(next(batches), vocab)
-        batch_ix, mask = batch_ix.to(device), mask.to(device)
-        loss = _ref_compute_loss(sequence_log_probs(model, batch_ix), batch_ix, mask)
+    for step in range(num_steps):
+        batch_ix, mask = (t.to(device) for t in _ref_to_matrix(next(batches), vocab))
+        inputs = batch_ix.clamp(min=0)
+        log_probs = _ref_rnn_loop(model, inputs) if hasattr(model, "initial_state") else model(inputs)[0]
+        loss = _ref_compute_loss(log_probs, batch_ix, mask)
         optimizer.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), max_norm)
         optimizer.step()
         scheduler.step()
         losses.append(loss.item())
+        if callback is not None:
+            callback(step + 1, losses[-1])
     model.eval()
     return losses
-
-class _RefDropoutCell(_RefRNNCell):
-    """The reference cell with dropout on its inputs: its training depends on the train mode and the seed."""
-    def __init__(self, num_tokens, embedding_size=16, hidden_size=64):
-        super().__init__(num_tokens, embedding_size, hidden_size)
-        self.dropout = nn.Dropout(0.5)
-
-    def forward(self, x_t, h_prev):
-        h_next = torch.tanh(self.rnn_update(torch.cat([self.dropout(self.embedding(x_t)), h_prev], dim=-1)))
-        return F.log_softmax(self.rnn_to_logits(h_next), dim=-1), h_next
 
 # %% test_generate_sample_hidden
 def _ref_generate_sample(model, vocab, seed_phrase="", max_length=20, temperature=1.0, generator=None):
