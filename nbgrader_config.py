@@ -52,6 +52,13 @@ if config.setting("RNNCOURSE_SANDBOX") == "1":
 
     c.Execute.kernel_name = KERNEL_NAME
 
+# The classroom (`make hub`, hub/classroom.toml): nbgrader's exchange and its commands made safe (one
+# at a time, atomic releases, collect refuses submissions not owned by their student), the late
+# policy, and nbgrader's groupshared mode when an instructor account shares the course (unix mode).
+from rnncourse.classroom.nbconfig import configure as classroom  # noqa: E402
+
+classroom(c, course.root)
+
 # Outputs are capped so that a chatty submission cannot bloat the gradebook or the feedback.
 c.LimitOutput.max_lines = config.MAX_OUTPUT_LINES
 c.LimitOutput.max_traceback = config.MAX_TRACEBACK_LINES

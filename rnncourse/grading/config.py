@@ -34,6 +34,8 @@ ENVIRONMENT = {
                              "(default: the newest /usr/lib/postgresql/*/bin)"),
     "RNNCOURSE_RESULTS": ("", "where the notebooks record their held-out NLL for the comparison tables "
                               "(default: ~/.cache/rnncourse/results.json)"),
+    "RNNCOURSE_CLASSROOM": ("", "a second settings file for the classroom (`make hub`), read after the course's "
+                                "hub/classroom.toml: one machine's port, exchange, accounts (docs/classroom.md)"),
     # Set by the grader for its own nbgrader subprocesses; not for users.
     "RNNCOURSE_SANDBOX": ("", "internal: 1 selects the sandbox kernelspec in nbgrader_config.py"),
     "RNNCOURSE_IPC_DIR": ("", "internal: the folder of a grading run's kernel sockets"),
