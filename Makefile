@@ -5,6 +5,7 @@ PYTHON_SYS ?= python3
 VENV       := .venv
 PY         := $(VENV)/bin/python
 STAMP      := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 export KERAS_BACKEND := torch
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
@@ -16,7 +17,8 @@ GRADE_FLAGS := $(if $(filter 1,$(UNSANDBOXED)),--unsandboxed,)
 # SCHEDULER=tcp://host:8786 sends them to a Dask cluster instead. RNNCOURSE_DB_URL selects the gradebook.
 PARALLEL_FLAGS := $(if $(WORKERS),--workers $(WORKERS)) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
-.PHONY: help install sysdeps demo test catalog expected release site learner-env autograde feedback grades lab bench data clean erase-student-work
+.PHONY: help install sysdeps demo test catalog expected release site learner-env autograde feedback grades lab bench data clean erase-student-work \
+        hub hub-setup release-assignment collect release-feedback lms-collect lms-grades
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 20
@@ -27,15 +29,20 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv from requirements.txt (reused when up to date)
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: run 'make sysdeps' as root (Debian: apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
-sysdeps: ## Debian packages: bubblewrap (the sandbox), postgresql and chromium (tests)
+install: $(STAMP) $(NODE_STAMP) ## create .venv from requirements.txt and node_modules/ from package-lock.json (reused when up to date)
+
+sysdeps: ## Debian packages: bubblewrap (the sandbox), postgresql and chromium (tests), nodejs/npm (the hub's proxy)
 	@tools/system-packages
 
 demo: sysdeps $(STAMP) ## a demo class released, graded and tabled in a scratch course (.demo/)
 	$(PY) -m rnncourse.grading.demo $(GRADE_FLAGS) $(PARALLEL_FLAGS)
 
-test: sysdeps $(STAMP) ## run the whole test suite
+test: sysdeps $(STAMP) $(NODE_STAMP) ## run the whole test suite
 	$(PY) -m pytest -q -n 2 --dist loadgroup tests
 
 catalog: $(STAMP) ## check one assignment's mistake catalog with the fast harness (A=a1_numpy_rnn)
@@ -67,6 +74,35 @@ grades: $(STAMP) ## export the gradebook to grades.csv
 
 lab: $(STAMP) ## JupyterLab with the nbgrader extensions
 	$(VENV)/bin/jupyter lab
+
+# --- the classroom: JupyterHub and nbgrader's exchange (docs/classroom.md; settings in hub/classroom.toml) ---
+need_a = @test -n "$(A)" || { echo "usage: make $@ A=<assignment>"; exit 2; }
+
+hub: sysdeps $(STAMP) $(NODE_STAMP) ## JupyterHub for the course on 127.0.0.1:8000 until Ctrl-C (CONFIG=file: this machine's settings)
+	$(PY) -m rnncourse.classroom hub $(if $(CONFIG),--config $(CONFIG))
+
+hub-setup: sysdeps $(STAMP) ## make hub's accounts, exchange and shared course folder, without starting the hub
+	$(PY) -m rnncourse.classroom setup $(if $(CONFIG),--config $(CONFIG))
+
+release-assignment: $(STAMP) ## hand out release/<A> through the exchange (A=..., DUE="2026-03-01 17:00:00 UTC", FORCE=1 to replace)
+	$(need_a)
+	$(PY) -m rnncourse.classroom release-assignment $(A) $(if $(DUE),--due "$(DUE)") $(if $(filter 1,$(FORCE)),--force)
+
+collect: $(STAMP) ## nbgrader collect of A into submitted/ (the latest submission of each student counts)
+	$(need_a)
+	$(PY) -m rnncourse.classroom collect $(A)
+
+release-feedback: $(STAMP) ## hand back feedback/<student>/<A> through the exchange (after make feedback)
+	$(need_a)
+	$(PY) -m rnncourse.classroom release-feedback $(A)
+
+lms-collect: $(STAMP) ## an LMS download into submitted/ (A=..., ZIP=submissions.zip, LMS=canvas|moodle, ROSTER=gradebook.csv)
+	$(need_a)
+	@test -n "$(ZIP)" || { echo "usage: make lms-collect A=<assignment> ZIP=<download.zip> [LMS=moodle] [ROSTER=export.csv]"; exit 2; }
+	$(PY) -m rnncourse.classroom lms-collect $(A) $(ZIP) $(if $(LMS),--lms $(LMS)) $(if $(ROSTER),--roster $(ROSTER))
+
+lms-grades: $(STAMP) ## the gradebook as a CSV for Canvas's gradebook import (ROSTER=export.csv, OUT=canvas_grades.csv)
+	$(PY) -m rnncourse.classroom lms-grades $(if $(ROSTER),--roster $(ROSTER)) $(if $(OUT),--out $(OUT))
 
 bench: $(STAMP) ## speed and model-quality benchmarks (prints tables)
 	$(PY) bench/bench_a1.py

@@ -28,8 +28,8 @@ import urllib.request
 from pathlib import Path
 
 from ..grading.course import Course
-from ..grading.runner import nbgrader, quiet
-from . import exchange, hubconfig, lms, views
+from ..grading.runner import quiet
+from . import exchange, hubconfig
 from .provision import ProvisionError, provision
 from .settings import Settings, SettingsError, group_shared, load
 
@@ -234,10 +234,18 @@ def _env(settings: Settings, course: Course) -> dict:
 
 
 def _nbgrader(course: Course, settings: Settings, *args: str) -> str:
-    """Run an nbgrader command; its (filtered) output. Exits on failure with nbgrader's message."""
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--log-level=INFO"], cwd=course.root,
-                          env=_env(settings, course), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    shown = quiet(proc.stdout)
+    """Run an nbgrader command; its (filtered) output. Exits on failure with nbgrader's message.
+    A wait for the exchange lock is shown as it happens."""
+    proc = subprocess.Popen([sys.executable, "-m", "nbgrader", *args, "--log-level=INFO"], cwd=course.root,
+                            env=_env(settings, course), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines = []
+    for line in proc.stdout:
+        if "waiting for" in line:
+            print(line.rstrip(), flush=True)
+        else:
+            lines.append(line)
+    proc.wait()
+    shown = quiet("".join(lines))
     if proc.returncode != 0:
         raise SystemExit(f"{shown}\nnbgrader {args[0]} failed (exit code {proc.returncode}); nothing else was done")
     return shown
@@ -263,7 +271,7 @@ def cmd_collect(args) -> int:
     out = _nbgrader(course, settings, "collect", args.assignment, "--update")
     shown = [line for line in out.splitlines() if any(k in line for k in
              ("Collecting submission", "Updating submission", "No newer", "Refused", "No submissions", "claims",
-              "cheating", "waiting for"))]
+              "cheating"))]
     print("\n".join(shown))
     refused = sum("Refused" in line for line in shown)
     students = course.submitted_students(args.assignment)
@@ -285,6 +293,8 @@ def cmd_release_feedback(args) -> int:
 
 
 def cmd_lms_collect(args) -> int:
+    from . import lms
+
     course, settings = _course_and_settings(args)
     archive = Path(args.zip)
     if not archive.is_file():
@@ -299,6 +309,8 @@ def cmd_lms_collect(args) -> int:
 
 
 def cmd_lms_grades(args) -> int:
+    from . import lms
+
     course, _ = _course_and_settings(args)
     target = Path(args.out)
     count = lms.write_canvas_csv(course, target, args.roster)
@@ -326,7 +338,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("lms-collect")
     s.add_argument("assignment")
     s.add_argument("zip")
-    s.add_argument("--lms", choices=sorted(lms.PATTERNS), default="canvas")
+    s.add_argument("--lms", choices=("canvas", "moodle"), default="canvas")
     s.add_argument("--roster", help="the LMS's gradebook export (CSV): student ids become logins")
     s.set_defaults(func=cmd_lms_collect)
     s = sub.add_parser("lms-grades")

@@ -1,5 +1,6 @@
-"""nbgrader's exchange for the classroom: its permissions, a check that names the fix, and the
-instructor's exchange commands made safe.
+"""nbgrader's exchange for the classroom: its permissions, a check that names the fix, one
+instructor command at a time. (The exchange classes nbgrader runs are in :mod:`.nbexchange`; this
+module imports nothing of nbgrader, so the commands can check the exchange quickly.)
 
 Layout and modes are nbgrader's own (``nbgrader/exchange/default/release_assignment.py``),
 with its ``groupshared`` variant when an instructor account shares the course with root::
@@ -13,26 +14,13 @@ with its ``groupshared`` variant when an instructor account shares the course wi
 
 nbgrader documents 0777 for the root; the sticky bit is ours (nbgrader accepts it): without it a
 student could rename the course's folder away and put up a fake ``outbound``.
-
-The exchange classes below are what the course's ``nbgrader_config.py`` selects
-(``ExchangeFactory``), so they serve the command line, ``make`` and the formgrader alike:
-
-- **one instructor command at a time**: release, collect and release_feedback take an exclusive
-  lock in the course directory; a second one waits, and says what it waits for;
-- **releases are atomic**: an assignment is copied to a hidden folder, then renamed into place,
-  so a student never fetches half of it;
-- **collect checks owners**: a submission must belong to the Unix account of the student it is
-  named after. A folder dropped in ``inbound`` under someone else's name is refused (and left
-  there to look at); nbgrader itself only warns and collects it.
 """
 
 from __future__ import annotations
 
 import fcntl
-import glob
 import os
 import pwd
-import shutil
 import stat
 import sys
 import time
@@ -40,11 +28,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from nbgrader.exchange.default.collect import ExchangeCollect, groupby
-from nbgrader.exchange.default.release_assignment import ExchangeReleaseAssignment
-from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
-from nbgrader.utils import check_mode
-from traitlets import Bool
 
 ROOT_MODE = 0o1777
 # folder -> (mode, mode with groupshared), as nbgrader's release_assignment/release_feedback make them
@@ -132,6 +115,8 @@ def exclusive(course_root: str | os.PathLike, what: str, log=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o664)
     try:
+        if os.fstat(fd).st_uid == os.geteuid():
+            os.fchmod(fd, 0o664)  # root's and the instructor's commands share it (umask would leave 0644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -144,104 +129,3 @@ def exclusive(course_root: str | os.PathLike, what: str, log=None):
         yield
     finally:
         os.close(fd)  # releases the lock
-
-
-class _Locked:
-    def start(self):
-        with exclusive(self.coursedir.root, f"nbgrader {self._what} {self.coursedir.assignment_id}", self.log):
-            return super().start()
-
-
-# --- the exchange classes nbgrader_config.py selects --------------------------------------------------
-
-class ReleaseAssignment(_Locked, ExchangeReleaseAssignment):
-    """nbgrader's release_assignment, one at a time, and atomic: students never fetch half a release."""
-
-    _what = "release_assignment"
-
-    def copy_files(self):
-        if os.path.isdir(self.dest_path) and not self.force:
-            self.fail(f"Destination already exists, add --force to overwrite: {self.coursedir.course_id} "
-                      f"{self.coursedir.assignment_id}")
-        outbound = os.path.dirname(self.dest_path)
-        staging = os.path.join(outbound, f".{self.coursedir.assignment_id}.releasing")
-        shutil.rmtree(staging, ignore_errors=True)
-        self.log.info("Source: %s", self.src_path)
-        self.log.info("Destination: %s", self.dest_path)
-        self.do_copy(self.src_path, staging)
-        perms = self.dest_perms()
-        self.set_perms(staging, fileperms=perms[0], dirperms=perms[1])
-        old = os.path.join(outbound, f".{self.coursedir.assignment_id}.replaced")
-        if os.path.isdir(self.dest_path):
-            shutil.rmtree(old, ignore_errors=True)
-            os.rename(self.dest_path, old)
-        os.rename(staging, self.dest_path)
-        shutil.rmtree(old, ignore_errors=True)
-        self.log.info("Released as: %s %s", self.coursedir.course_id, self.coursedir.assignment_id)
-
-    def dest_perms(self) -> tuple[int, int]:
-        """(file mode, folder mode) of a release: nbgrader's (release_assignment.py, copy_files)."""
-        if self.coursedir.groupshared:
-            return 0o664, 0o2775
-        return 0o644, 0o755
-
-
-class ReleaseFeedback(_Locked, ExchangeReleaseFeedback):
-    _what = "release_feedback"
-
-
-class Collect(_Locked, ExchangeCollect):
-    """nbgrader's collect, one at a time, refusing submissions not owned by the student they name."""
-
-    _what = "collect"
-
-    owner_must_match = Bool(False, help="Refuse a submission whose folder is not owned by the Unix account of "
-                                        "the student it names (on when the course is shared with an instructor "
-                                        "account: unix mode).").tag(config=True)
-
-    def _owner(self, path: str) -> str:
-        try:
-            return pwd.getpwuid(os.stat(path).st_uid).pw_name
-        except KeyError:
-            return "an unknown user"
-
-    def init_src(self):
-        # nbgrader's ExchangeCollect.init_src (0.9.6), with the refused submissions left out
-        # before the latest one of each student is chosen.
-        from nbgrader.api import Gradebook, MissingEntry
-
-        if self.coursedir.course_id == '':
-            self.fail("No course id specified. Re-run with --course flag.")
-        self.course_path = os.path.join(self.root, self.coursedir.course_id)
-        self.inbound_path = os.path.join(self.course_path, 'inbound')
-        if not os.path.isdir(self.inbound_path):
-            self.fail(f"Course not found: {self.inbound_path}. The exchange is missing or incomplete: run "
-                      "`make hub` once as root to make it with nbgrader's permissions (nothing is lost).")
-        if not check_mode(self.inbound_path, read=True, execute=True):
-            self.fail(f"You don't have read permissions for the directory: {self.inbound_path}")
-        student_id = self.coursedir.student_id if self.coursedir.student_id else '*'
-        pattern = os.path.join(self.inbound_path, '{}+{}+*'.format(student_id, self.coursedir.assignment_id))
-        records, self.refused = [], []
-        for path in glob.glob(pattern):
-            record = self._path_to_record(path)
-            owner = self._owner(path)
-            if self.owner_must_match and owner != record['username']:
-                self.refused.append((record['filename'], record['username'], owner))
-                self.log.error("Refused %s: it is named after %s but %s made it. It was not collected and stays "
-                               "in the exchange for you to look at.", record['filename'], record['username'], owner)
-                continue
-            records.append(record)
-        usergroups = groupby(records, lambda item: item['username'])
-        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
-            try:
-                self.duedate = gb.find_assignment(self.coursedir.assignment_id).duedate
-            except MissingEntry:
-                self.duedate = None
-        if self.duedate is None or not self.before_duedate:
-            self.src_records = [self._sort_by_timestamp(v)[0] for v in usergroups.values()]
-        else:
-            self.src_records = []
-            for v in usergroups.values():
-                ordered = self._sort_by_timestamp(v)
-                before = [r for r in ordered if r['timestamp'] <= self.duedate]
-                self.src_records.append(before[0] if before else ordered[0])

@@ -50,8 +50,7 @@ def read_roster(path: str | os.PathLike | None) -> list[dict]:
         return []
     with open(path, newline="", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
-    return [r for r in rows if (r.get("Student") or "").strip() not in ("", "Points Possible")
-            and not (r.get("Student") or "").strip().startswith("    ")]
+    return [r for r in rows if (r.get("Student") or "").strip() not in ("", "Points Possible")]
 
 
 def login_of(roster: list[dict], lms_id: str) -> str:

@@ -32,8 +32,9 @@ GRADEBOOK_FILES = ("gradebook.db", "gradebook.db-wal", "gradebook.db-shm", "grad
 STUDENT_LAB_OFF = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:course-list",
                    "@jupyter/nbgrader:create-assignment")
 STUDENT_SERVER_OFF = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
-# For everyone: JupyterLab's news pop-up (it asks to fetch news from the internet).
-LAB_OFF = ("@jupyterlab/apputils-extension:announcements",)
+# For everyone: JupyterLab's news pop-up (it asks to fetch news from the internet) and its extension
+# manager (the course's environment is read-only in every view; the course chooses the extensions).
+LAB_OFF = ("@jupyterlab/apputils-extension:announcements", "@jupyterlab/extensionmanager-extension:plugin")
 
 
 class ProvisionError(RuntimeError):
@@ -177,7 +178,10 @@ def write_role_configs(settings: Settings) -> None:
     single = ("# One Unix user for everyone: nbgrader would name every submission after it, so the hub's\n"
               "# user name is the student id.\nimport os\n"
               "c.CourseDirectory.student_id = os.environ['JUPYTERHUB_USER']\n") if settings.mode == "single" else ""
-    _write(student / "nbgrader_config.py", nbgrader_common + single)
+    private = ("# Submissions readable only by their student and the instructors' group (rnncourse/classroom/nbexchange.py).\n"
+               "c.ExchangeFactory.submit = 'rnncourse.classroom.nbexchange.Submit'\n"
+               "c.Submit.private = True\n") if settings.mode == "unix" else ""
+    _write(student / "nbgrader_config.py", nbgrader_common + single + private)
     _write(student / "jupyter_server_config.json", json.dumps(
         {"ServerApp": {"jpserver_extensions": {name: False for name in STUDENT_SERVER_OFF}}}, indent=1))
     _write(student / "labconfig" / "page_config.json", json.dumps(

@@ -113,7 +113,7 @@ def _with_parents(args: list[str]) -> list[str]:
                      key=lambda p: (p.count("/"), p))
     made = [x for p in parents if not p.startswith(("/usr", "/proc", "/dev"))
             for x in ("--perms", "0755", "--dir", p)]
-    first = next(i for i, a in enumerate(args) if a in ("--bind", "--ro-bind", "--symlink"))
+    first = next(i for i, a in enumerate(args) if a in ("--bind", "--ro-bind", "--bind-try", "--symlink"))
     return args[:first] + made + args[first:]
 
 
@@ -136,7 +136,8 @@ def view(settings: Settings, role: str, user: str, home: Path) -> list[str]:
     else:
         args += ["--ro-bind", str(state_site(settings)), VIEW_SITE]
     args += ["--ro-bind", str(state_config(settings, role)), VIEW_CONFIG]
-    args += ["--bind", str(settings.exchange), str(settings.exchange)]
+    # --bind-try: a server starts even while the exchange is missing (nbgrader then says to ask the instructor)
+    args += ["--bind-try", str(settings.exchange), str(settings.exchange)]
     args += ["--bind", str(home), str(home), "--chdir", str(settings.root if role == "instructor" else home)]
     return _with_parents(args) + ["--"]
 

@@ -34,6 +34,9 @@ from . import notebooks as nbs
 from .course import Course
 
 NOTES_ID = "grader-notes"
+# Files nbgrader's exchange puts in a submission beside the notebooks: when it was submitted, and the
+# secret that release_feedback and fetch_feedback match the feedback with. Carried into the staged copy.
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
 MAX_NOTEBOOK_BYTES = 20 * 2**20  # a bigger notebook is not read (outputs are cleared anyway)
 
 
@@ -195,15 +198,16 @@ def stage(course: Course, assignment: str, student: str) -> Intake:
     graded = canonical_notebook(student_nb, release_nb, intake, nbs.read(source) if source.exists() else None)
     released = {p.relative_to(release) for p in release.rglob("*")}
     extra_files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
-                         if p.relative_to(folder) not in released and p.name != "timestamp.txt"
+                         if p.relative_to(folder) not in released and p.name not in EXCHANGE_FILES
                          and p.suffix != ".ipynb") if folder.is_dir() else []
     if extra_files:
         shown = ", ".join(f"`{f}`" for f in extra_files[:5]) + (" ..." if len(extra_files) > 5 else "")
         intake.note(f"{len(extra_files)} extra file(s) in the submission were not used: {shown}.")
     out = _write_staged(course, assignment, student, graded, intake)
-    timestamp = folder / "timestamp.txt"
-    if timestamp.is_file() and timestamp.stat().st_size < 1000:
-        shutil.copy(timestamp, out / "timestamp.txt")
+    for name in EXCHANGE_FILES:
+        kept = folder / name
+        if kept.is_file() and not kept.is_symlink() and kept.stat().st_size < 1000:
+            shutil.copy(kept, out / name)
     return intake
 
 

@@ -1,0 +1,176 @@
+"""nbgrader's exchange, made safe for a classroom: the classes the course's ``nbgrader_config.py``
+selects (``ExchangeFactory``), so that the command line, ``make`` and the formgrader all use them.
+
+- **One instructor command at a time**: release_assignment, collect and release_feedback take the
+  course's exchange lock (:func:`.exchange.exclusive`); a second one waits, and says for what.
+- **Releases are atomic**: an assignment is copied to a hidden folder, then renamed into place, so
+  a student never fetches half of it.
+- **Submissions are private** (students' side, unix mode): nbgrader leaves a submission's folder
+  0777 and its files 0644, hidden only by a random name; :class:`Submit` makes them 0770 and 0640:
+  the instructors' group (inherited from ``inbound``) keeps access, other students have none.
+- **Collect checks owners**: a submission must belong to the Unix account of the student it is
+  named after. A folder dropped in ``inbound`` under someone else's name is refused (and left there
+  to look at); nbgrader itself only warns, and collects it.
+- **Feedback reaches a renamed notebook**: a student fetches feedback for the notebooks they
+  submitted, by name; when they renamed it, the grader graded it in place of the expected one, and
+  :class:`ReleaseFeedback` also releases that feedback under the name they used.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+
+from nbgrader.exchange.default.collect import ExchangeCollect, groupby
+from nbgrader.exchange.default.release_assignment import ExchangeReleaseAssignment
+from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
+from nbgrader.exchange.default.submit import ExchangeSubmit
+from nbgrader.utils import check_mode, notebook_hash
+from traitlets import Bool
+
+from .exchange import exclusive
+
+
+class _Locked:
+    _what = ""
+
+    def start(self):
+        with exclusive(self.coursedir.root, f"nbgrader {self._what} {self.coursedir.assignment_id}", self.log):
+            return super().start()
+
+
+class ReleaseAssignment(_Locked, ExchangeReleaseAssignment):
+    """nbgrader's release_assignment, one at a time, and atomic."""
+
+    _what = "release_assignment"
+
+    def copy_files(self):
+        if os.path.isdir(self.dest_path) and not self.force:
+            self.fail(f"Destination already exists, add --force to overwrite: {self.coursedir.course_id} "
+                      f"{self.coursedir.assignment_id}")
+        outbound = os.path.dirname(self.dest_path)
+        staging = os.path.join(outbound, f".{self.coursedir.assignment_id}.releasing")
+        old = os.path.join(outbound, f".{self.coursedir.assignment_id}.replaced")
+        shutil.rmtree(staging, ignore_errors=True)
+        self.log.info("Source: %s", self.src_path)
+        self.log.info("Destination: %s", self.dest_path)
+        self.do_copy(self.src_path, staging)
+        shared = self.coursedir.groupshared  # nbgrader's modes (release_assignment.py, copy_files)
+        self.set_perms(staging, fileperms=0o664 if shared else 0o644, dirperms=0o2775 if shared else 0o755)
+        if os.path.isdir(self.dest_path):
+            shutil.rmtree(old, ignore_errors=True)
+            os.rename(self.dest_path, old)
+        os.rename(staging, self.dest_path)
+        shutil.rmtree(old, ignore_errors=True)
+        self.log.info("Released as: %s %s", self.coursedir.course_id, self.coursedir.assignment_id)
+
+
+class ReleaseFeedback(_Locked, ExchangeReleaseFeedback):
+    """nbgrader's release_feedback, one at a time; feedback also under a renamed notebook's name."""
+
+    _what = "release_feedback"
+
+    def copy_files(self):
+        super().copy_files()
+        for feedback_dir in glob.glob(self.src_path):
+            student = os.path.basename(os.path.dirname(feedback_dir))
+            pages = glob.glob(os.path.join(feedback_dir, "*.html"))
+            secret_file = os.path.join(feedback_dir, "submission_secret.txt")
+            if len(pages) != 1 or not os.path.isfile(secret_file):
+                continue
+            submitted = self.coursedir.format_path(self.coursedir.submitted_directory, student,
+                                                   self.coursedir.assignment_id)
+            graded = os.path.splitext(os.path.basename(pages[0]))[0]
+            with open(secret_file) as f:
+                secret = f.read()
+            for notebook in glob.glob(os.path.join(submitted, "*.ipynb")):
+                name = os.path.splitext(os.path.basename(notebook))[0]
+                if name != graded:
+                    target = os.path.join(self.dest_path, f"{notebook_hash(secret=secret, notebook_id=name)}.html")
+                    shutil.copy(pages[0], target + ".tmp")
+                    os.replace(target + ".tmp", target)
+                    self.log.info("Feedback for %s's %s also released as their %s.ipynb", student, graded, name)
+
+
+class Submit(ExchangeSubmit):
+    """nbgrader's submit; with ``private``, the submission is readable only by its student and the instructors."""
+
+    private = Bool(False, help="Make the submission 0770/0640 (group: inbound's, the instructors')").tag(config=True)
+
+    def copy_files(self):
+        super().copy_files()
+        if not self.private:
+            return
+        dest = os.path.join(self.inbound_path, self.assignment_filename)
+        for folder, _, files in os.walk(dest):
+            for name in files:
+                os.chmod(os.path.join(folder, name), 0o640)
+            os.chmod(folder, 0o770)
+
+
+class Collect(_Locked, ExchangeCollect):
+    """nbgrader's collect, one at a time, refusing submissions not owned by the student they name."""
+
+    _what = "collect"
+
+    owner_must_match = Bool(False, help="Refuse a submission whose folder is not owned by the Unix account of "
+                                        "the student it names (on when the course is shared with an instructor "
+                                        "account: unix mode).").tag(config=True)
+
+    def _owner(self, path: str) -> str:
+        try:
+            return pwd.getpwuid(os.stat(path).st_uid).pw_name
+        except KeyError:
+            return "an unknown user"
+
+    def init_src(self):
+        # nbgrader's ExchangeCollect.init_src (0.9.6), with the refused submissions left out
+        # before the latest one of each student is chosen.
+        from nbgrader.api import Gradebook, MissingEntry
+
+        if self.coursedir.course_id == '':
+            self.fail("No course id specified. Re-run with --course flag.")
+        self.course_path = os.path.join(self.root, self.coursedir.course_id)
+        self.inbound_path = os.path.join(self.course_path, 'inbound')
+        if not os.path.isdir(self.inbound_path):
+            self.fail(f"Course not found: {self.inbound_path}. The exchange is missing or incomplete: run "
+                      "`make hub` once as root to make it with nbgrader's permissions (nothing is lost).")
+        if not check_mode(self.inbound_path, read=True, execute=True):
+            self.fail(f"You don't have read permissions for the directory: {self.inbound_path}")
+        student_id = self.coursedir.student_id if self.coursedir.student_id else '*'
+        pattern = os.path.join(self.inbound_path, '{}+{}+*'.format(student_id, self.coursedir.assignment_id))
+        records, self.refused = [], []
+        for path in glob.glob(pattern):
+            record = self._path_to_record(path)
+            owner = self._owner(path)
+            if self.owner_must_match and owner != record['username']:
+                self.refused.append((record['filename'], record['username'], owner))
+                self.log.error("Refused %s: it is named after %s but %s made it. It was not collected and stays "
+                               "in the exchange for you to look at.", record['filename'], record['username'], owner)
+                continue
+            records.append(record)
+        usergroups = groupby(records, lambda item: item['username'])
+        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
+            try:
+                self.duedate = gb.find_assignment(self.coursedir.assignment_id).duedate
+            except MissingEntry:
+                self.duedate = None
+        if self.duedate is None or not self.before_duedate:
+            self.src_records = [self._sort_by_timestamp(v)[0] for v in usergroups.values()]
+        else:
+            self.src_records = []
+            for v in usergroups.values():
+                ordered = self._sort_by_timestamp(v)
+                before = [r for r in ordered if r['timestamp'] <= self.duedate]
+                self.src_records.append(before[0] if before else ordered[0])
+
+    def copy_files(self):
+        super().copy_files()
+        # nbgrader copies a submission's modes (0777 from submit): no world-writable folder in the course
+        for record in self.src_records:
+            dest = self.coursedir.format_path(self.coursedir.submitted_directory, record['username'],
+                                              self.coursedir.assignment_id)
+            for folder, _, _ in os.walk(dest):
+                os.chmod(folder, os.stat(folder).st_mode & ~0o002)

@@ -1,0 +1,156 @@
+"""The classroom's configuration, without a hub: settings, views, the late policy, single mode's login."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from traitlets.config import Config
+
+from rnncourse.classroom import accounts, exchange, late, provision, settings, views
+from rnncourse.classroom.auth import PasswordFileAuthenticator
+from rnncourse.grading import config
+from support import ROOT
+
+CHECKOUT_SETTINGS = ROOT / "hub" / "classroom.toml"
+
+
+def course_with(tmp_path: Path) -> Path:
+    (tmp_path / "hub").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "hub" / "classroom.toml").write_text(CHECKOUT_SETTINGS.read_text())
+    return tmp_path
+
+
+def load_with(tmp_path: Path, text: str) -> settings.Settings:
+    """The settings of a course in ``tmp_path/course``, with ``text`` as this machine's file."""
+    own = tmp_path / "machine.toml"
+    own.write_text(text)
+    return settings.load(course_with(tmp_path / "course"), own)
+
+
+def test_defaults_are_loopback_and_the_course_id(tmp_path):
+    s = settings.load(course_with(tmp_path))
+    assert (s.ip, s.port, s.url) == ("127.0.0.1", 8000, "http://127.0.0.1:8000")
+    assert s.course_id == config.COURSE_ID == "rnn-names"
+    assert s.exchange == Path("/srv/nbgrader/exchange") and s.state == tmp_path / ".hub"
+    assert s.mode == ("unix" if os.geteuid() == 0 else "single")
+    assert s.proxy == ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
+
+
+def test_a_machine_file_overrides_the_course_file(tmp_path, monkeypatch):
+    own = tmp_path / "mine.toml"
+    own.write_text('[hub]\nport = 8123\n[exchange]\nroot = "/tmp/x-exchange"\n')
+    monkeypatch.setenv("RNNCOURSE_CLASSROOM", str(own))
+    s = settings.load(course_with(tmp_path / "course"))
+    assert (s.port, s.exchange, s.ip) == (8123, Path("/tmp/x-exchange"), "127.0.0.1")
+    assert s.sources[-1] == own
+    assert "RNNCOURSE_CLASSROOM" in config.ENVIRONMENT
+
+
+@pytest.mark.parametrize("bad, named", [
+    ('[hub]\nport = 70000', "port"),
+    ('[accounts]\nstudents = ["a+b"]', "not a usable account name"),
+    ('[accounts]\nmode = "root"', "mode"),
+    ('[grading]\nlate_penalty = "2"', "late_penalty"),
+    ('[exchange]\nroot = "relative/path"', "absolute"),
+    ('[accounts]\ninstructor = "student1"', "different names"),
+])
+def test_a_bad_setting_names_itself(tmp_path, bad, named):
+    own = tmp_path / "bad.toml"
+    own.write_text(bad + "\n")
+    with pytest.raises(settings.SettingsError, match=named) as error:
+        settings.load(course_with(tmp_path / "course"), own)
+    assert str(own) in str(error.value)
+
+
+def test_a_students_view_holds_nothing_of_the_course(tmp_path):
+    s = load_with(tmp_path, '[accounts]\nmode = "unix"\n')
+    args = views.view(s, "student", "student1", Path("/home/student1"))
+    targets = {args[i + 2] for i, a in enumerate(args) if a in ("--bind", "--ro-bind", "--bind-try")}
+    assert not any(t == str(s.root) or t.startswith(str(s.root) + "/") for t in targets), targets
+    assert {views.VIEW_SITE, views.VIEW_CONFIG, "/home/student1", str(s.exchange)} <= targets
+    assert args[args.index("--bind-try") + 1] == str(s.exchange)  # a missing exchange does not stop a server
+    teacher = views.view(s, "instructor", "instructor", Path("/home/instructor"))
+    assert str(s.root) in {teacher[i + 2] for i, a in enumerate(teacher) if a == "--bind"}
+    assert "--die-with-parent" in args and "--unshare-pid" in args
+
+
+def test_become_drops_every_privilege():
+    become = views.become("root")
+    assert become[0] == "setpriv" and "--no-new-privs" in become and "--bounding-set=-all" in become
+    assert "--inh-caps=-all" in become and "--init-groups" in become
+
+
+@pytest.mark.parametrize("seconds, penalty", [(1, 1.0), (86400, 1.0), (86401, 2.0), (10 * 86400, 10.0)])
+def test_daily_late_penalty(seconds, penalty):
+    plugin = late.DailyPenalty(fraction_per_day=0.1)
+    assert plugin.late_submission_penalty("s", 10.0, seconds) == pytest.approx(penalty)
+
+
+def test_late_policies_configure_nbgrader():
+    c = Config()
+    late.configure(c, "zero")
+    assert c.LateSubmissionPlugin.penalty_method == "zero"
+    c = Config()
+    late.configure(c, "0.25")
+    assert c.AssignLatePenalties.plugin_class is late.DailyPenalty and c.DailyPenalty.fraction_per_day == 0.25
+
+
+def test_single_mode_login_checks_the_generated_password(tmp_path):
+    s = load_with(tmp_path, f'[accounts]\nmode = "single"\n[hub]\nstate = "{tmp_path}/st"\n')
+    passwords = accounts.ensure_single(s)
+    assert stat.S_IMODE(s.passwords.stat().st_mode) == 0o600
+    assert accounts.read_passwords(s.passwords) == passwords
+    assert accounts.passwords_for(s) == passwords, "kept from one start to the next"
+    auth = PasswordFileAuthenticator(passwords_file=str(s.passwords), allowed_users=set(s.users))
+    login = lambda name, password: asyncio.run(auth.authenticate(None, {"username": name, "password": password}))  # noqa: E731
+    assert login("student1", passwords["student1"]) == "student1"
+    assert login("student1", passwords["student2"]) is None
+    assert login("intruder", passwords["student1"]) is None
+    assert views.command(s, "student", "student1", ["jupyterhub-singleuser"]) == ["jupyterhub-singleuser"]
+    assert s.student_home("student1") == s.state / "homes" / "student1"
+
+
+def test_role_settings(tmp_path):
+    s = load_with(tmp_path, f'[accounts]\nmode = "single"\n[hub]\nstate = "{tmp_path}/st"\n')
+    provision.write_role_configs(s)
+    student = views.state_config(s, "student")
+    page = (student / "labconfig" / "page_config.json").read_text()
+    assert all(name in page for name in provision.STUDENT_LAB_OFF)
+    server = (student / "jupyter_server_config.json").read_text()
+    assert '"nbgrader.server_extensions.formgrader": false' in server
+    nbgrader = (student / "nbgrader_config.py").read_text()
+    assert "c.CourseDirectory.course_id = 'rnn-names'" in nbgrader and "JUPYTERHUB_USER" in nbgrader
+    teacher = (views.state_config(s, "instructor") / "jupyter_server_config.json").read_text()
+    assert "frame-ancestors 'self'" in teacher
+
+
+def test_exchange_check_names_each_fix(tmp_path):
+    root = tmp_path / "exchange"
+    assert "install -d -m 1777" in str(exchange.check(root, "rnn-names", shared=False)[0])
+    exchange.prepare(root, "rnn-names", shared=False)
+    assert exchange.check(root, "rnn-names", shared=False) == []
+    os.chmod(root, 0o755)
+    os.chmod(root / "rnn-names" / "inbound", 0o777)
+    fixes = [p.fix for p in exchange.check(root, "rnn-names", shared=False)]
+    assert fixes == [f"chmod 1777 {root}", f"chmod 2733 {root / 'rnn-names' / 'inbound'}"]
+    exchange.prepare(root, "rnn-names", shared=False)
+    assert exchange.check(root, "rnn-names", shared=False) == []
+
+
+def test_the_formgrader_cannot_autograde_unsandboxed(monkeypatch, tmp_path):
+    from rnncourse.classroom import nbconfig
+
+    c = Config()
+    c.Autograde.autograde_preprocessors = ["x"]
+    monkeypatch.setenv("JUPYTERHUB_USER", "instructor")
+    monkeypatch.delenv("RNNCOURSE_SANDBOX", raising=False)
+    nbconfig.guard_autograde(c)
+    assert c.Autograde.autograde_preprocessors == [nbconfig.RefuseUnsandboxedAutograde, "x"]
+    c.Autograde.autograde_preprocessors = ["x"]
+    monkeypatch.setenv("RNNCOURSE_SANDBOX", "1")  # make autograde's own runs
+    nbconfig.guard_autograde(c)
+    assert c.Autograde.autograde_preprocessors == ["x"]
