@@ -48,7 +48,7 @@ TEST_ACCOUNT = re.compile(r"^t(\d+)[a-z]+-")
 
 
 def free_port() -> int:
-    from rnncourse.classroom.cli import free_port as port
+    from rnncourse.classroom.hub import free_port as port
 
     return port()
 

@@ -29,7 +29,7 @@ import pytest
 from browser import Contents, Person, chromium, step
 from classroom import classroom, home, instructor, output, remove_classroom
 from rnncourse.classroom.accounts import read_passwords
-from rnncourse.classroom.cli import Hub, login_page_up, service_token
+from rnncourse.classroom.hub import Hub, login_page_up, service_token
 from rnncourse.classroom.spawner import servers_inside
 from rnncourse.grading import notebooks as nbs
 from support import course_copy, run, sandbox_flags, totals
