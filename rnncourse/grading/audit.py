@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 from dataclasses import dataclass
 
 FORBIDDEN_CALLS = {"exec", "eval", "compile", "__import__", "globals", "locals", "vars", "setattr", "delattr",
@@ -52,6 +53,15 @@ HOOK_ATTRIBUTES = {"input_transformers_cleanup", "input_transformers_post", "ast
                    # the ways to the interpreter's module table through an ordinary module (os.sys.modules)
                    "sys", "modules", "builtins", "_guard"}
 DUNDER = re.compile(r"^__\w+__$")
+# CPython 3.11 builds ast.parse's tree with interpreter-wide state that two threads can corrupt
+# ("SystemError: AST constructor recursion depth mismatch", python/cpython#106905); make autograde
+# audits submissions in threads (parallel.py), so they parse one at a time.
+_PARSING = threading.Lock()
+
+
+def _parse(source: str) -> ast.Module:
+    with _PARSING:
+        return ast.parse(source)
 
 
 @dataclass(frozen=True)
@@ -159,7 +169,7 @@ class _Auditor(ast.NodeVisitor):
             return True
         for code in wrapped:
             try:
-                self.visit(ast.parse(code))
+                self.visit(_parse(code))
             except SyntaxError:
                 pass
         return True
@@ -260,7 +270,7 @@ def trusted_imports(trusted_sources: list[str]) -> dict[str, str]:
     targets = {}
     for source in trusted_sources:
         try:
-            targets.update(import_targets(ast.parse(_python(source))))
+            targets.update(import_targets(_parse(_python(source))))
         except SyntaxError:
             continue
     return targets
@@ -273,7 +283,7 @@ def test_definitions(sources: list[str]) -> set[str]:
     names = set()
     for source in sources:
         try:
-            tree = ast.parse(_python(source))
+            tree = _parse(_python(source))
         except SyntaxError:
             continue
         for node in tree.body:
@@ -293,7 +303,7 @@ def audit(source: str, trusted: dict[str, str], defined: set[str] = frozenset())
     defined -- the helpers its own cells define for later ones (:func:`test_definitions`)
     """
     try:
-        tree = ast.parse(_python(source))
+        tree = _parse(_python(source))
     except SyntaxError:
         return []  # IPython cannot compile it either: it fails on its own when it runs
     auditor = _Auditor(trusted, import_targets(tree), set(defined))
