@@ -20,6 +20,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -64,6 +67,10 @@ def room(tmp_path_factory):
             state["browser"] = browser
             yield state
     finally:
+        command = state.get("command") if "state" in locals() else None
+        if command is not None and command.poll() is None:
+            command.send_signal(signal.SIGINT)
+            command.wait(120)
         hub.stop()
         remove_classroom(settings)
 
@@ -199,20 +206,41 @@ def test_instructor_collects_grades_and_releases_feedback(room):
 
 
 def test_hub_restart_keeps_the_course_and_stops_everything(room):
-    """Stopping the hub stops every server and the proxy; started again, it serves the same course."""
-    hub, settings = room["hub"], room["settings"]
-    started = [pid for pid in _descendants(hub.proc.pid)]
-    assert started, "the hub runs the proxy and the servers as its children"
+    """Stopping the hub stops every server and the proxy; started again, the way `make hub` starts it
+    (the command, which prints the URL and where the passwords are), it serves the same course."""
+    hub, settings, course = room["hub"], room["settings"], room["course"]
+    started = _descendants(hub.proc.pid)
+    assert len(started) >= 3, "the hub runs the proxy and the servers as its children"
     hub.stop()
-    time.sleep(1)
+    _assert_all_gone(started)
     assert not login_page_up(settings.url)
-    alive = [pid for pid in started if Path(f"/proc/{pid}").exists() and _state(pid) != "Z"]
-    assert not alive, f"left running after the hub stopped: {[_cmd(p) for p in alive]}"
-    seconds = hub.start()
-    assert login_page_up(settings.url) and seconds < 180
+    begin = time.perf_counter()
+    command = subprocess.Popen([sys.executable, "-m", "rnncourse.classroom", "hub"], cwd=course.root, env=course.env(),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    room["command"] = command
+    banner = []
+    while not any("Ctrl-C stops" in line for line in banner):
+        line = command.stdout.readline()
+        assert line, f"make hub ended: {''.join(banner)}"
+        banner.append(line)
+    assert login_page_up(settings.url) and time.perf_counter() - begin < 180
+    text = "".join(banner)
+    assert "The classroom is up (in " in text and settings.url in text and str(settings.passwords) in text, text
     assert (settings.course_exchange / "outbound" / A1 / NOTEBOOK).is_file()
     assert len(list((settings.course_exchange / "inbound").glob(f"*+{A1}+*"))) == 3
     assert len(list((settings.course_exchange / "feedback").glob("*.html"))) == 2
+
+
+def _assert_all_gone(pids: list[int]) -> None:
+    deadline = time.time() + 30
+    while time.time() < deadline and [p for p in pids if _alive(p)]:
+        time.sleep(0.5)
+    alive = [p for p in pids if _alive(p)]
+    assert not alive, f"left running after the hub stopped: {[_cmd(p) for p in alive]}"
+
+
+def _alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists() and _state(pid) != "Z"
 
 
 def _descendants(pid: int) -> list[int]:
@@ -266,10 +294,22 @@ def test_each_server_runs_as_its_own_unix_account(room):
 
     settings = room["settings"]
     owners = set()
-    for pid in _descendants(room["hub"].proc.pid):
+    for pid in _descendants(room["command"].pid):
         if _cmd(pid).startswith("bwrap") and servers_inside(pid):
             inner = servers_inside(pid)[0]
             status = Path(f"/proc/{inner}/status").read_text().splitlines()
             uid = int(next(line for line in status if line.startswith("Uid:")).split()[1])
             owners.add(pwd.getpwuid(uid).pw_name)
     assert owners == set(settings.students), owners
+
+
+def test_ctrl_c_stops_everything(room):
+    """`make hub`'s Ctrl-C: the command stops JupyterHub, which stops every server and the proxy."""
+    command = room["command"]
+    running = _descendants(command.pid)
+    assert any(_cmd(p).startswith("bwrap") for p in running) and any("configurable-http-proxy" in _cmd(p) for p in running)
+    command.send_signal(signal.SIGINT)
+    assert command.wait(120) == 0
+    assert "stopping the hub and every server it started" in command.stdout.read()
+    _assert_all_gone(running)
+    assert not login_page_up(room["settings"].url)

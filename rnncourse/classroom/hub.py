@@ -66,7 +66,7 @@ class Hub:
         start = time.perf_counter()
         self.provisioned = provision(self.settings, self.course)
         state = self.settings.state
-        info = {"course": str(self.settings.root), "override": str(self.settings.sources[1])
+        self.info = info = {"course": str(self.settings.root), "override": str(self.settings.sources[1])
                 if len(self.settings.sources) > 1 else "", "hub_port": free_port(), "proxy_api_port": free_port(),
                 "service_token": service_token(self.settings)}
         fd = os.open(state / hubconfig.RUNTIME, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -106,8 +106,8 @@ class Hub:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 pass
-        for pid_file in ("proxy.pid", "jupyterhub.pid"):
-            _kill_from(self.settings.state / pid_file)
+        proxy_api = f"--api-port {self.info['proxy_api_port']}" if hasattr(self, "info") else None
+        _kill_from(self.settings.state / "proxy.pid", proxy_api)  # a proxy JupyterHub could not stop
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -115,10 +115,16 @@ class Hub:
         self.proc.wait()
 
 
-def _kill_from(pid_file: Path) -> None:
+def _kill_from(pid_file: Path, must_contain: str | None) -> None:
+    """Kill the process of a pid file, only if its command line is the one we started (a stale pid
+    file may name a pid the system has given to someone else since)."""
+    if not must_contain:
+        return
     try:
         pid = int(pid_file.read_text().strip())
-        os.kill(pid, signal.SIGKILL)
+        cmdline = Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+        if must_contain in cmdline:
+            os.kill(pid, signal.SIGKILL)
     except (OSError, ValueError):
         pass
 
