@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -211,6 +212,16 @@ class Contents:
                                          data=json.dumps(body).encode() if body is not None else None)
         with urllib.request.urlopen(request, timeout=120) as response:
             return json.loads(response.read() or b"{}")
+
+    def status(self, url_path: str) -> int:
+        """The HTTP status of a page of the person's server (``formgrader``, ``api/...``)."""
+        server = self.base.rsplit("/api/contents", 1)[0]
+        request = urllib.request.Request(f"{server}/{url_path}", headers=self.headers)
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
 
     def notebook(self, path: str) -> dict:
         return self._call("GET", path)["content"]

@@ -109,10 +109,11 @@ def test_student1_fetches_types_validates_and_submits_twice(room):
     with step("student 1 logs in and fetches a1"):
         student.login()
         assert student.menu_items("Nbgrader") == ["Assignment List"], "no instructor tools for students"
+        files = contents(room, s1)
+        assert files.status("formgrader") == 404 and files.status("api/contents") == 200, "no formgrader server-side"
         student.assignments()
         student.fetch(A1)
     with step("student 1 writes all but one solution (contents API) and submits"):
-        files = contents(room, s1)
         nb = files.notebook(path)
         for cell in nb["cells"]:
             gid = cell["metadata"].get("nbgrader", {}).get("grade_id")
