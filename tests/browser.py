@@ -178,7 +178,11 @@ class Person:
                 self.page.keyboard.press("Enter")
 
     def save(self) -> None:
+        """Save the notebook (Ctrl+S) and wait until JupyterLab shows it saved. (Reading the file
+        through the contents API while it is being saved races with the server's atomic write.)"""
         self.page.keyboard.press("Control+s")
+        expect(self.page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.jp-mod-current.jp-mod-dirty")
+               ).to_have_count(0, timeout=SLOW)
 
     def validate(self) -> str:
         """Press the notebook's Validate button; the text of nbgrader's result dialog."""

@@ -333,3 +333,15 @@ def test_no_student_can_rename_the_course_folder(room):
     assert stat.S_IMODE(room.exchange.stat().st_mode) == 0o1777
     assert as_user(room, room.students[1], "/bin/ls", str(room.root)).returncode != 0, \
         "the course directory does not exist in a student's view"
+
+
+def test_the_instructor_runs_the_exchange_commands_from_their_own_terminal(room, graded):
+    """What the instructor's terminal in the hub runs: their view, their Unix account, the course
+    shared through the instructors' group (nbgrader's groupshared)."""
+    collect = as_user(room, room.instructor, sys.executable, "-m", "rnncourse.classroom", "collect", H1,
+                      role="instructor")
+    assert collect.returncode == 0 and "submission(s) in submitted/" in collect.stdout, output(collect)
+    grading = as_user(room, room.instructor, sys.executable, "-m", "rnncourse.grading.autograde", H1,
+                      role="instructor")
+    assert grading.returncode != 0 and "Refusing to grade" in grading.stdout + grading.stderr, \
+        "grading needs root's sandbox: it refuses in the instructor's view rather than grade unsandboxed"
