@@ -173,4 +173,6 @@ class Collect(_Locked, ExchangeCollect):
             dest = self.coursedir.format_path(self.coursedir.submitted_directory, record['username'],
                                               self.coursedir.assignment_id)
             for folder, _, _ in os.walk(dest):
-                os.chmod(folder, os.stat(folder).st_mode & ~0o002)
+                info = os.stat(folder)
+                if info.st_mode & 0o002 and os.geteuid() in (0, info.st_uid):  # copied now, by us
+                    os.chmod(folder, info.st_mode & ~0o002)
