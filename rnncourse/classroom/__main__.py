@@ -39,7 +39,10 @@ def cmd_hub(args) -> int:
         stopping.append(signum)
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_signal)
+    # Ctrl-C, a terminal closing, or a kill: the same clean stop. (SIGINT is set explicitly: a shell
+    # that starts `make hub &` makes it ignored, and Python then leaves it so.)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     try:
         seconds = hub.start()
         for line in hub.provisioned.done:
