@@ -1,4 +1,4 @@
-"""A real browser for the classroom's tests: Playwright for Python driving Debian's ``chromium``.
+"""A real browser for the tests (the classroom's, the rendering test): Playwright for Python driving Debian's ``chromium``.
 
 Playwright's own browser download cannot work here (no network to its CDN), so the system's
 chromium is launched by path. Each person gets a browser context of their own (their own

@@ -31,6 +31,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from ..grading.sandbox import system_binds
 from .settings import Settings
 
 # Inside every view: the course's package (a wheel, for students) and the role's Jupyter config.
@@ -88,21 +89,7 @@ def environment(settings: Settings, role: str, user: str, home: Path) -> dict[st
 
 
 def _system() -> list[str]:
-    args = ["--ro-bind", "/usr", "/usr"]
-    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
-        path = Path("/") / name
-        if path.is_symlink():
-            args += ["--symlink", os.readlink(path), str(path)]
-        elif path.is_dir():
-            args += ["--ro-bind", str(path), str(path)]
-    for name in ETC:
-        path = Path("/etc") / name
-        if path.exists():
-            args += ["--ro-bind", str(path), str(path)]
-    for prefix in sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(sys.prefix)}):
-        if not str(prefix).startswith("/usr/"):
-            args += ["--ro-bind", str(prefix), str(prefix)]
-    return args
+    return system_binds(ETC)
 
 
 def _with_parents(args: list[str]) -> list[str]:

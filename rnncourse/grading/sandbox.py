@@ -100,7 +100,9 @@ def install_kernelspec() -> Path:
     return folder
 
 
-def _ro_system() -> list[str]:
+def system_binds(etc=ETC) -> list[str]:
+    """bubblewrap arguments for a read-only system: /usr and its links, the files of /etc named
+    in ``etc``, the Python installation and the venv (the classroom's views use it too)."""
     args = ["--ro-bind", "/usr", "/usr"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         path = Path("/") / name
@@ -108,7 +110,7 @@ def _ro_system() -> list[str]:
             args += ["--symlink", os.readlink(path), str(path)]
         elif path.is_dir():
             args += ["--ro-bind", str(path), str(path)]
-    for name in ETC:
+    for name in etc:
         path = Path("/etc") / name
         if path.exists():
             args += ["--ro-bind", str(path), str(path)]
@@ -174,7 +176,7 @@ def command(inner: list[str], workdir: Path, scratch: Path, extra_rw: tuple[Path
     else:
         args += ["--unshare-user", "--disable-userns"]
     args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(TMPFS_BYTES), "--tmpfs", "/tmp"]
-    args += _ro_system()
+    args += system_binds()
     args += ["--ro-bind", str(package), str(package)]
     args += ["--bind", str(copy), str(workdir), "--bind", str(home), str(home)]
     for path in extra_rw:
