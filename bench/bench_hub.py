@@ -42,7 +42,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from browser import Contents, Person, chromium  # noqa: E402
 from classroom import classroom, instructor, remove_classroom  # noqa: E402
 from rnncourse.classroom.accounts import read_passwords  # noqa: E402
-from rnncourse.classroom.hub import login_page_up, service_token  # noqa: E402
+from rnncourse.classroom.hub import descendants, login_page_up, service_token  # noqa: E402
 from rnncourse.classroom.spawner import servers_inside  # noqa: E402
 from rnncourse.grading import notebooks as nbs  # noqa: E402
 from rnncourse.grading.course import Course  # noqa: E402
@@ -77,19 +77,6 @@ def _port(course: Course) -> int:
     return load(course.root).port
 
 
-def tree(pid: int) -> list[int]:
-    found, todo = [pid], [pid]
-    while todo:
-        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
-            try:
-                children = [int(p) for p in (task / "children").read_text().split()]
-            except OSError:
-                continue
-            found += children
-            todo += children
-    return found
-
-
 def memory(pids: list[int]) -> tuple[float, float]:
     """(PSS, RSS) in MiB of ``pids``."""
     pss = rss = 0
@@ -108,7 +95,7 @@ def memory(pids: list[int]) -> tuple[float, float]:
 def student_servers(hub_pid: int, names: set[str]) -> dict[str, int]:
     """student -> the bubblewrap process (outermost) of their server."""
     found = {}
-    for pid in tree(hub_pid):
+    for pid in [hub_pid] + descendants(hub_pid):
         try:
             if Path(f"/proc/{pid}/comm").read_text().strip() != "bwrap":
                 continue
@@ -233,10 +220,11 @@ def round_trip(settings, course: Course, hub: subprocess.Popen) -> list[tuple[st
                  f"{statistics.median(logins):.1f} s"))
     time.sleep(10)
     servers = student_servers(hub.pid, set(settings.students))
-    idle = [memory(tree(pid)) for pid in servers.values()]
+    idle = [memory([pid] + descendants(pid)) for pid in servers.values()]
     start_kernel(settings.url, settings.students[0], token)
     time.sleep(10)
-    with_kernel = memory(tree(servers[settings.students[0]]))
+    first = servers[settings.students[0]]
+    with_kernel = memory([first] + descendants(first))
     rows += [(f"an idle student server, PSS (RSS), median of {len(idle)}",
               f"{statistics.median(p for p, _ in idle):.0f} MiB ({statistics.median(r for _, r in idle):.0f} MiB)"),
              ("the same with one idle kernel (nothing imported)", f"{with_kernel[0]:.0f} MiB ({with_kernel[1]:.0f} MiB)")]

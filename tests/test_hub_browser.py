@@ -32,7 +32,7 @@ import pytest
 from browser import Contents, Person, chromium, step
 from classroom import classroom, home, instructor, output, remove_classroom
 from rnncourse.classroom.accounts import read_passwords
-from rnncourse.classroom.hub import Hub, login_page_up, service_token
+from rnncourse.classroom.hub import Hub, descendants, login_page_up, service_token
 from rnncourse.classroom.spawner import servers_inside
 from rnncourse.grading import notebooks as nbs
 from support import course_copy, run, sandbox_flags, totals
@@ -207,7 +207,7 @@ def test_hub_restart_keeps_the_course_and_stops_everything(room):
     """Stopping the hub stops every server and the proxy; started again, the way `make hub` starts it
     (the command, which prints the URL and where the passwords are), it serves the same course."""
     hub, settings, course = room["hub"], room["settings"], room["course"]
-    started = _descendants(hub.proc.pid)
+    started = descendants(hub.proc.pid)
     assert len(started) >= 3, "the hub runs the proxy and the servers as its children"
     hub.stop()
     _assert_all_gone(started)
@@ -239,20 +239,6 @@ def _assert_all_gone(pids: list[int]) -> None:
 
 def _alive(pid: int) -> bool:
     return Path(f"/proc/{pid}").exists() and _state(pid) != "Z"
-
-
-def _descendants(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        parent = todo.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*"):
-            try:
-                children = [int(p) for p in (task / "children").read_text().split()]
-            except OSError:
-                continue
-            found += children
-            todo += children
-    return found
 
 
 def _state(pid: int) -> str:
@@ -292,7 +278,7 @@ def test_each_server_runs_as_its_own_unix_account(room):
 
     settings = room["settings"]
     owners = set()
-    for pid in _descendants(room["command"].pid):
+    for pid in descendants(room["command"].pid):
         if _cmd(pid).startswith("bwrap") and servers_inside(pid):
             inner = servers_inside(pid)[0]
             status = Path(f"/proc/{inner}/status").read_text().splitlines()
@@ -304,7 +290,7 @@ def test_each_server_runs_as_its_own_unix_account(room):
 def test_ctrl_c_stops_everything(room):
     """`make hub`'s Ctrl-C: the command stops JupyterHub, which stops every server and the proxy."""
     command = room["command"]
-    running = _descendants(command.pid)
+    running = descendants(command.pid)
     assert any(_cmd(p).startswith("bwrap") for p in running) and any("configurable-http-proxy" in _cmd(p) for p in running)
     command.send_signal(signal.SIGINT)
     assert command.wait(120) == 0

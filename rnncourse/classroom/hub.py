@@ -129,6 +129,20 @@ def _kill_from(pid_file: Path, must_contain: str | None) -> None:
         pass
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process started by ``pid``, its children's children included (from /proc)."""
+    found, todo = [], [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
+            try:
+                children = [int(p) for p in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += children
+            todo += children
+    return found
+
+
 def banner(settings: Settings, seconds: float) -> str:
     lines = [f"The classroom is up (in {seconds:.1f} s): {settings.url}",
              f"  course {settings.course_id} in {settings.root}; exchange {settings.exchange}",
