@@ -218,6 +218,21 @@ def test_intake_takes_a_renamed_notebook_and_notes_extra_files(course):
     assert sorted(p.name for p in course.path("staged", "a1_numpy_rnn", "s").iterdir()) == ["numpy_rnn.ipynb"]
 
 
+@pytest.mark.parametrize("how", ["stage", "stage_blank"])
+def test_a_staged_submission_keeps_its_exchange_timestamp(course, how):
+    """nbgrader's release_feedback opens the timestamp of every graded submission: a submission
+    graded as blank after the grader failed on it needs it too, or the whole release stops there."""
+    folder = submit(course, nbs.read(COURSE.notebook("release", "a1_numpy_rnn")))
+    (folder / "timestamp.txt").write_text("2026-11-30 09:00:00.000000 UTC")
+    if how == "stage":
+        intake.stage(course, "a1_numpy_rnn", "s")
+    else:
+        intake.stage_blank(course, "a1_numpy_rnn", "s", "The grader failed on this submission.")
+    out = course.path("staged", "a1_numpy_rnn", "s")
+    assert sorted(p.name for p in out.iterdir()) == ["numpy_rnn.ipynb", "timestamp.txt"]
+    assert (out / "timestamp.txt").read_text() == "2026-11-30 09:00:00.000000 UTC"
+
+
 # The checks' integrity guard (rnncourse/integrity.py), in a fresh process: tampers change numpy.
 
 GUARD_PROBE = """

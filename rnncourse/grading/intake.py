@@ -203,11 +203,7 @@ def stage(course: Course, assignment: str, student: str) -> Intake:
     if extra_files:
         shown = ", ".join(f"`{f}`" for f in extra_files[:5]) + (" ..." if len(extra_files) > 5 else "")
         intake.note(f"{len(extra_files)} extra file(s) in the submission were not used: {shown}.")
-    out = _write_staged(course, assignment, student, graded, intake)
-    for name in EXCHANGE_FILES:
-        kept = folder / name
-        if kept.is_file() and not kept.is_symlink() and kept.stat().st_size < 1000:
-            shutil.copy(kept, out / name)
+    _write_staged(course, assignment, student, graded, intake)
     return intake
 
 
@@ -219,11 +215,18 @@ def stage_blank(course: Course, assignment: str, student: str, reason: str) -> I
 
 
 def _write_staged(course: Course, assignment: str, student: str, graded, intake: Intake) -> Path:
-    """``.grading/staged/<student>/<assignment>/``, holding only the graded notebook (with the notes)."""
+    """``.grading/staged/<student>/<assignment>/``, holding only the graded notebook (with the notes)
+    and the exchange's files of the submission (its timestamp: ``release_feedback`` needs it, also
+    for a submission graded blank)."""
     if intake.notes:
         graded.cells.insert(_notes_index(graded), notes_cell(intake))
     out = course.path("staged", assignment, student)
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     nbs.write(graded, out / course.notebook_name(assignment))
+    folder = course.path("submitted", assignment, student)
+    for name in EXCHANGE_FILES:
+        kept = folder / name
+        if kept.is_file() and not kept.is_symlink() and kept.stat().st_size < 1000:
+            shutil.copy(kept, out / name)
     return out
