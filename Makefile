@@ -58,8 +58,8 @@ release: $(STAMP) ## normalise source/, then release/, notebooks/ and notebooks/
 site: $(STAMP) ## the website of the executed solutions edition, in _site/ (GRADING=1: small budgets, fast)
 	$(PY) -m rnncourse.grading.site $(if $(filter 1,$(GRADING)),--grading,)
 
-learner-env: $(STAMP) ## install the learners' light environment for real in DEST (default .cache/learner-env), timed and sized
-	rm -rf $(or $(DEST),.cache/learner-env)
+learner-env: $(STAMP) ## install the learners' light environment for real in DEST (a new folder; default .cache/learner-env, replaced), timed and sized
+	$(if $(DEST),,rm -rf .cache/learner-env)
 	$(PY) -m rnncourse.grading.learner_env $(or $(DEST),.cache/learner-env)
 
 autograde: sysdeps $(STAMP) ## grade every submission in submitted/, sandboxed, in parallel (WORKERS=N, A=...)

@@ -100,6 +100,58 @@ def test_erasing_student_work_needs_force(course_with_a_class):
     assert (course.root / "source").is_dir() and (course.root / "catalog").is_dir()
 
 
+def test_make_clean_removes_a_link_not_what_it_points_to(course_with_a_class, tmp_path):
+    course = course_with_a_class
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "thesis.tex").write_text("not the course's")
+    (course.root / ".cache").rename(tmp_path / "old-cache")
+    (course.root / ".cache").symlink_to(elsewhere)
+    (course.root / ".grading" / "linked").symlink_to(elsewhere)
+    cached = course.root / "submitted/alice/a1_numpy_rnn/__pycache__/helper.cpython-311.pyc"
+    cached.parent.mkdir()
+    cached.write_text("part of what alice handed in")
+    (course.root / "source/__pycache__").mkdir()
+    done = make(course, "clean")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (elsewhere / "thesis.tex").read_text() == "not the course's"
+    assert not (course.root / ".cache").exists() and not (course.root / ".grading").exists()
+    assert cached.read_text() == "part of what alice handed in"
+    assert not (course.root / "source/__pycache__").exists()
+
+
+def test_erasing_says_a_postgres_gradebook_keeps_its_scores(course_with_a_class):
+    course = course_with_a_class
+    refused = make(course, "erase-student-work", "RNNCOURSE_DB_URL=postgresql://localhost/grades")
+    assert refused.returncode != 0, refused.stdout + refused.stderr
+    assert "postgresql://localhost/grades" in refused.stderr and "its scores stay" in refused.stderr
+    assert "feedback and score for good" not in refused.stderr
+
+
+def test_learner_env_never_deletes_a_folder_it_is_given(tmp_path):
+    dest = tmp_path / "mine"
+    dest.mkdir()
+    (dest / "thesis.tex").write_text("mine")
+    done = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "-o", ".venv/.installed", "learner-env",
+                           f"DEST={dest}"], capture_output=True, text=True)
+    assert done.returncode != 0 and "exists" in done.stderr, done.stdout + done.stderr
+    assert (dest / "thesis.tex").read_text() == "mine"
+
+
+@pytest.mark.parametrize("inside", ["submitted", "source/demo", "release/a1_numpy_rnn"])
+def test_the_demo_never_makes_its_scratch_course_inside_the_course(course_with_a_class, inside):
+    from rnncourse.grading.demo import MARKER, scratch_course
+
+    course = course_with_a_class
+    (course.root / "submitted" / MARKER).write_text("a marker where it should not be")
+    before = sorted(str(p.relative_to(course.root)) for p in course.root.rglob("*"))
+    with pytest.raises(SystemExit, match="inside the course"):
+        scratch_course(course, course.root / inside)
+    assert sorted(str(p.relative_to(course.root)) for p in course.root.rglob("*")) == before
+    scratch = scratch_course(course, course.root / ".demo")
+    assert (scratch.root / MARKER).is_file() and (scratch.root / "source").is_dir()
+
+
 # --- the package's structure -----------------------------------------------------------------------
 
 def module_imports(package: Path) -> dict[str, set[str]]:

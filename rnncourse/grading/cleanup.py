@@ -26,17 +26,23 @@ REGENERATED = (".grading", ".demo", "_site", ".cache", "grades.csv", ".pytest_ca
 STUDENT_WORK = ("submitted", "autograded", "feedback", "gradebook.db", "gradebook.db-wal", "gradebook.db-shm",
                 "gradebook.db-journal")
 KEEP = {"autograded/README.md"}
+# Not the course's to clean: the venv, the npm packages, the hub's state (students' homes in single
+# mode), the LMS downloads (the class's work as it came in).
+NOT_OURS = (".venv", "node_modules", ".hub", ".git", "downloaded")
 
 
 def _remove(course: Course, names) -> list[str]:
     removed = []
     for name in names:
         path = course.root / name
-        if path.is_dir():
+        if path.is_symlink():  # a link is removed, never what it points to
+            path.unlink()
+            removed.append(name)
+        elif path.is_dir():
             for child in sorted(path.iterdir()):
                 if str(child.relative_to(course.root)) in KEEP:
                     continue
-                if child.is_dir():
+                if child.is_dir() and not child.is_symlink():
                     shutil.rmtree(child)
                 else:
                     child.unlink()
@@ -52,9 +58,12 @@ def _remove(course: Course, names) -> list[str]:
 def clean(course: Course) -> list[str]:
     """Remove what can be regenerated (and Python caches); the names removed."""
     removed = _remove(course, REGENERATED)
-    for cache in course.root.rglob("__pycache__"):
-        if ".venv" not in cache.parts:
-            shutil.rmtree(cache, ignore_errors=True)
+    for top in course.root.iterdir():  # Python's caches, outside the class's work and what others own
+        if top.name in STUDENT_WORK + NOT_OURS or top.is_symlink() or not top.is_dir():
+            continue
+        for cache in [top] if top.name == "__pycache__" else top.rglob("__pycache__"):
+            if not cache.is_symlink():
+                shutil.rmtree(cache, ignore_errors=True)
     return removed
 
 
@@ -73,18 +82,21 @@ def student_work(course: Course) -> dict[str, int]:
 
 
 def erase(course: Course, force: bool) -> int:
+    # A gradebook elsewhere (RNNCOURSE_DB_URL) is a database this command does not own: it says so.
+    elsewhere = (f"The gradebook at {course.db_url} (RNNCOURSE_DB_URL) is not erased by this command: "
+                 "its scores stay.") if course.db_url else ""
     found = student_work(course)
     if not found:
-        print("no student work or grades to erase")
+        print(" ".join(filter(None, [f"no student work or grades to erase in {course.root}.", elsewhere])))
         return 0
     listing = ", ".join(f"{name} ({count} file{'s' if count > 1 else ''})" for name, count in found.items())
     if not force:
         print(f"refusing to erase the class's work and grades without FORCE=1: {listing}.\n"
-              "This deletes every submission, graded copy, feedback and score for good. "
-              "To do it: make erase-student-work FORCE=1", file=sys.stderr)
+              f"This deletes every submission, graded copy, feedback{'' if elsewhere else ' and score'} for good. "
+              f"{elsewhere}\nTo do it: make erase-student-work FORCE=1", file=sys.stderr)
         return 1
     _remove(course, STUDENT_WORK)
-    print(f"erased {listing}")
+    print(" ".join(filter(None, [f"erased {listing}.", elsewhere])))
     return 0
 
 

@@ -31,6 +31,7 @@ from .scores import cell_scores, lost_exercises
 from .submissions import write_submission
 from .variants import reference_solutions, variant_solutions
 
+DEFAULT_INTO = ".demo"
 MARKER = "DEMO-COURSE"  # a scratch course holds this file; only such a folder is ever replaced
 
 
@@ -54,13 +55,18 @@ def scratch_course(course: Course, into: Path) -> Course:
     into = into.resolve()
     if into == course.root or into in course.root.parents:
         raise SystemExit(f"--into {into}: the demo needs a folder of its own, not the course directory")
+    if course.root in into.parents and into != course.root / DEFAULT_INTO:
+        raise SystemExit(f"--into {into}: inside the course, the demo's folder is {DEFAULT_INTO}/ only "
+                         "(anywhere else there could hold the class's work); choose a folder outside the course")
+    if into.is_symlink() or (into.exists() and not into.is_dir()):
+        raise SystemExit(f"--into {into}: not a folder; choose another")
     if into.exists() and any(into.iterdir()):
-        if not (into / MARKER).exists():
+        if not (into / MARKER).is_file():
             raise SystemExit(f"{into} is not empty and not an earlier demo: choose another --into")
         shutil.rmtree(into)
-    scratch = course.scratch_copy(into)
+    into.mkdir(parents=True)
     (into / MARKER).write_text("A scratch course made by `make demo`; it is replaced by the next demo.\n")
-    return scratch
+    return course.scratch_copy(into)
 
 
 def table(course: Course, students: dict) -> tuple[list[str], list[str]]:
@@ -129,7 +135,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     course = Course.find()
     sandboxed = require_sandbox(args.unsandboxed)
-    return run_demo(course, args.into or course.root / ".demo", sandboxed, args.workers, args.scheduler)
+    return run_demo(course, args.into or course.root / DEFAULT_INTO, sandboxed, args.workers, args.scheduler)
 
 
 if __name__ == "__main__":
