@@ -152,6 +152,27 @@ def test_the_demo_never_makes_its_scratch_course_inside_the_course(course_with_a
     assert (scratch.root / MARKER).is_file() and (scratch.root / "source").is_dir()
 
 
+def test_grading_into_a_new_gradebook_leaves_the_release_as_handed_out(tmp_path, capfd):
+    """A new gradebook (a fresh clone, a new RNNCOURSE_DB_URL) learns the assignment from
+    generate_assignment, whose output goes to the grader's staging area, not over release/."""
+    import nbformat
+
+    from rnncourse.grading.pipeline import ensure_in_gradebook
+
+    course = course_copy(tmp_path / "course")
+    source = course.notebook("source", "a1_numpy_rnn")
+    nb = nbformat.read(source, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("NEXT TERM'S DRAFT"))
+    nbformat.write(nb, source)
+    released = course.notebook("release", "a1_numpy_rnn")
+    before = released.read_bytes()
+    ensure_in_gradebook(course, "a1_numpy_rnn")
+    assert released.read_bytes() == before
+    assert "is not what source/ generates now" in capfd.readouterr().err
+    with course.gradebook() as gb:
+        assert gb.find_notebook("numpy_rnn", "a1_numpy_rnn").name == "numpy_rnn"
+
+
 # --- the package's structure -----------------------------------------------------------------------
 
 def module_imports(package: Path) -> dict[str, set[str]]:

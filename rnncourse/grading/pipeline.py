@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from nbgrader.api import MissingEntry
 
 from . import intake as intake_mod
+from . import notebooks as nbs
 from . import sandbox
 from .config import SUBMISSION_TIMEOUT_S
 from .course import Course
@@ -51,16 +52,29 @@ class Result:
 
 
 def ensure_in_gradebook(course: Course, assignment: str) -> None:
-    """Record the assignment in the gradebook if it is not there yet (``generate_assignment``,
-    which regenerates release/ identically)."""
-    notebook = course.notebook_name(assignment).removesuffix(".ipynb")
+    """Record the assignment in the gradebook if it is not there yet (``generate_assignment``).
+
+    The release it generates goes to the grader's staging area, never over ``release/``: that is
+    what the students were given. If source/ has changed since, the grader says so (the gradebook
+    then records the tests of source/ as it is now)."""
+    name = course.notebook_name(assignment)
     with course.gradebook() as gb:
         try:
-            gb.find_notebook(notebook, assignment)
+            gb.find_notebook(name.removesuffix(".ipynb"), assignment)
             return
         except MissingEntry:
             pass
-    nbgrader(course, "generate_assignment", assignment, "--force")
+    released = course.notebook("release", assignment)
+    if not released.exists():  # nothing released yet: nothing to overwrite
+        nbgrader(course, "generate_assignment", assignment, "--force")
+        return
+    scratch = course.path("staged").parent / "release"
+    nbgrader(course, "generate_assignment", assignment, "--force", f"--CourseDirectory.release_directory={scratch}")
+    fresh = nbs.read(scratch / assignment / name)
+    if [c.source for c in fresh.cells] != [c.source for c in nbs.read(released).cells]:
+        print(f"warning: release/{assignment}/{name} is not what source/ generates now; grading uses the tests of "
+              f"source/ as it is now (run `make release A={assignment}` if the release should follow it)",
+              file=sys.stderr)
 
 
 def grading_env(course: Course, sandboxed: bool, ipc_dir: str) -> dict:
