@@ -170,6 +170,27 @@ def test_a_failing_expression_is_an_error(tmp_path, monkeypatch, capsys):
     assert "check_f failed in the reference run: NameError: name 'g' is not defined" in capsys.readouterr().err
 
 
+def test_a_notebook_saved_while_the_reference_runs_is_not_overwritten(tmp_path, monkeypatch, capsys):
+    """`make expected` runs the reference for a while; an edit saved from Jupyter meanwhile stays."""
+    course, path = small_course(tmp_path)
+    values = expected.ReferenceRun.values
+
+    def save_an_edit_meanwhile(self, marked):
+        found = values(self, marked)
+        nb = nbformat.read(str(path), as_version=4)
+        nb.cells.append(nbformat.v4.new_markdown_cell("an edit saved in Jupyter"))
+        nbformat.write(nb, str(path))
+        return found
+
+    monkeypatch.setattr(expected.ReferenceRun, "values", save_an_edit_meanwhile)
+    monkeypatch.chdir(tmp_path)
+    assert expected.main(["a1_numpy_rnn"]) == 2
+    assert "was saved while this command ran; nothing was written" in capsys.readouterr().err
+    nb = nbformat.read(str(path), as_version=4)
+    assert nb.cells[-1].source == "an edit saved in Jupyter" and "want = None" in nb.cells[2].source
+    assert sorted(p.name for p in path.parent.iterdir()) == ["numpy_rnn.ipynb"]
+
+
 # --- the course ----------------------------------------------------------------------------------
 def test_the_course_literals_are_up_to_date():
     """`--check` on every assignment: a reference changed without `make expected` fails here."""

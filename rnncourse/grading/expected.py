@@ -41,11 +41,13 @@ import sys
 import tokenize
 from dataclasses import dataclass
 
+import nbformat
 import numpy as np
 
 from . import notebooks as nbs
 from .course import Course
 from .harness import Harness
+from .normalise import replace_text
 from .normalise import text as notebook_text
 
 MARKER = "# from the reference:"
@@ -266,7 +268,8 @@ class Outcome:
 def regenerate(course: Course, assignment: str, check: bool = False) -> list[Outcome]:
     """Compare (and unless ``check``, rewrite) every marked literal of an assignment's source notebook."""
     path = course.notebook("source", assignment)
-    nb = nbs.read(path)
+    original = path.read_text(encoding="utf-8")
+    nb = nbformat.reads(original, as_version=4)
     marked = {}
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
@@ -290,7 +293,7 @@ def regenerate(course: Course, assignment: str, check: bool = False) -> list[Out
         if not check:
             cell.source = with_literals(cell.source, items, new_literals)
     if not check and any(o.rewritten for o in outcomes):
-        path.write_text(notebook_text(nb), encoding="utf-8")
+        replace_text(path, original, notebook_text(nb))  # unless it was saved meanwhile (the reference ran ~10 s)
     return outcomes
 
 

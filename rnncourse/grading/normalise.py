@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import re
 import sys
 from pathlib import Path
@@ -70,6 +71,27 @@ def text(nb: nbformat.NotebookNode) -> str:
     return nbformat.writes(nb) + "\n"
 
 
+class ChangedMeanwhile(RuntimeError):
+    """The notebook was saved (in Jupyter, say) while a command was rewriting it."""
+
+
+def replace_text(path: Path, before: str, after: str) -> None:
+    """Write ``after`` over ``path``, which must still hold ``before`` (else nothing is written and
+    :class:`ChangedMeanwhile` says so): through a temporary file and a rename, so that a reader or
+    an editor never sees half a notebook. The file keeps its mode and, where allowed, its owner."""
+    if path.read_text(encoding="utf-8") != before:
+        raise ChangedMeanwhile(f"{path} was saved while this command ran; nothing was written: run it again")
+    stat = path.stat()
+    temporary = path.with_name(f".{path.name}.rewriting")
+    temporary.write_text(after, encoding="utf-8")
+    os.chmod(temporary, stat.st_mode & 0o7777)
+    try:
+        os.chown(temporary, stat.st_uid, stat.st_gid)
+    except PermissionError:
+        pass
+    os.replace(temporary, path)
+
+
 def normalise_file(path: Path, check: bool = False) -> bool:
     """Normalise one notebook file in place (or only look, with ``check``); True if it changed."""
     before = path.read_text(encoding="utf-8")
@@ -77,7 +99,7 @@ def normalise_file(path: Path, check: bool = False) -> bool:
     if after == before:
         return False
     if not check:
-        path.write_text(after, encoding="utf-8")
+        replace_text(path, before, after)
     return True
 
 
