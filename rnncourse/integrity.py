@@ -91,11 +91,15 @@ def make_guard() -> Callable[[], None]:
                 "later one. Solutions must not replace functions of numpy, torch, keras or the course's checks.")
 
     if "torch" in sys.modules:
-        # torch's compiler, imported by the first optimizer step, rewraps torch.manual_seed:
-        # import it now, so that the record holds what the notebook will really use.
+        # torch's compiler, imported by the first optimizer step, rewraps torch.manual_seed, and
+        # the first function run through torch.compile patches nn.Module's __init__ and
+        # __setstate__ once for good: do both now, so that the record holds what the notebook will
+        # really use and a student's torch.compile is not taken for tampering.
         import warnings
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             import torch._dynamo  # noqa: F401
+            from torch._dynamo.mutation_guard import install_generation_tagging_init
+            install_generation_tagging_init()
     watch_new_modules()
     return verify

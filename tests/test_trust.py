@@ -283,6 +283,7 @@ net = torch.nn.LSTM(3, 5)
 out, _ = net(torch.ones(2, 1, 3))
 out.sum().backward()
 torch.optim.Adam(net.parameters()).step()
+torch.compile(lambda x: torch.tanh(x) * 2, backend="eager")(torch.ones(3))  # patches nn.Module once
 np.random.seed(0); torch.manual_seed(0); np.set_printoptions(precision=3)
 import matplotlib.pyplot as plt
 plt.plot([1, 2]); plt.close("all")
