@@ -70,3 +70,13 @@ def test_endless_loop_costs_only_its_exercise():
     assert set(result.lost()) == {"test_clip_small", "test_clip_hidden"}
     assert result.failures["test_clip_small"].startswith(("KeyboardInterrupt", "CellTimeoutError"))
     assert after.lost() == {}
+
+
+def test_a_tamper_does_not_follow_into_the_next_variant():
+    """A tamper lasts for the kernel's life, so the harness gives the next variant a fresh kernel."""
+    with Harness(COURSE, "a1_numpy_rnn") as harness:
+        tampered = harness.run_code("clip", "np.isfinite = lambda x: True\n" + harness.solutions["clip"])
+        after = harness.run_code("softmax", harness.solutions["softmax"])
+    assert any(f.startswith("TamperedError") for f in tampered.failures.values()), tampered.failures
+    assert after.lost() == {}, after.failures
+

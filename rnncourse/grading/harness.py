@@ -141,6 +141,8 @@ class Harness:
                     scores[test_id] = cell_score(executed)
                     failures.update(self._failure(executed))
             self._execute(cell_index)  # restore the reference
+            if any("TamperedError" in failure for failure in failures.values()):
+                self._start()  # a tamper stays for the kernel's life: the next variant gets a fresh one
         except DeadKernelError:
             for test_id, index in self.tests.items():
                 if index > cell_index and test_id not in failures:
