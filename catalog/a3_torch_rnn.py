@@ -308,6 +308,8 @@ def train(model, train_names, vocab, num_steps=1000, batch_size=64, learning_rat
     model.eval()
     return losses
 '''),
+    Alternative("loss_tensor_to_callback", "train", (("callback(step + 1, losses[-1])", "callback(step + 1, loss)"),),
+                why="the loss tensor itself handed to the callback, as the exercise's text writes it"),
     Alternative("tqdm_bar_train", "train", (("    for step in progress(range(num_steps)):",
                                              "    from tqdm import tqdm\n    for step in tqdm(range(num_steps)):"),),
                 why="a plain tqdm progress bar, which writes to stderr"),

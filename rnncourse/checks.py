@@ -38,7 +38,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
-from .integrity import TamperedError, make_guard  # noqa: F401 (TamperedError is part of the API)
+from .integrity import TamperedError, current_cell, make_guard  # noqa: F401 (TamperedError is part of the API)
 
 
 class CheckFailure(AssertionError):
@@ -108,13 +108,17 @@ def describe_call(function: Any, *args: Any, **arguments: Any) -> str:
     return f"{_name_of(function)}({', '.join(parts)})"
 
 
+def _numpy(value: Any) -> Any:
+    """A tensor's values as a NumPy array (anything else as it is); raises for a tensor without data."""
+    return value.detach().cpu().numpy() if hasattr(value, "detach") and hasattr(value, "cpu") else value
+
+
 def _short(value: Any, limit: int = 400) -> str:
     """A value as a student reads it: arrays (and tensors) printed by numpy, rounded."""
-    if hasattr(value, "detach") and hasattr(value, "cpu"):
-        try:
-            value = value.detach().cpu().numpy()
-        except Exception:  # a tensor without data (meta) or of an odd dtype: its repr says what it is
-            pass
+    try:
+        value = _numpy(value)
+    except Exception:  # a tensor without data (meta) or of an odd dtype: its repr says what it is
+        pass
     with np.printoptions(precision=5, suppress=True, threshold=20, edgeitems=3):
         text = np.array2string(value) if isinstance(value, np.ndarray) else repr(value)
     return text if len(text) <= limit else text[:limit] + " ..."
@@ -139,14 +143,18 @@ def fail(call: str, what: str, expected: Any, got: Any, hint: str = "", extra: s
 
 def as_array(got: Any, call: str, name: str, hint: str = "") -> np.ndarray:
     """The student's value as a float64 NumPy array (tensors accepted), or a clear failure."""
-    if hasattr(got, "detach"):
+    def plain(value):
         try:
-            got = got.detach().cpu().numpy()
+            return _numpy(value)
         except Exception:
-            fail(call, f"{name} is a tensor without values", "a tensor on the CPU or a GPU", _short(got), hint)
+            fail(call, f"{name} is a tensor without values", "a tensor on the CPU or a GPU", _short(value), hint)
+
+    got = plain(got)
+    if isinstance(got, (list, tuple)):  # e.g. losses passed on as tensors that still require grad
+        got = [plain(value) for value in got]
     try:
         array = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RuntimeError):
         fail(call, f"{name} is not a numeric array", "an array of numbers", type(got).__name__, hint)
     if type(array) is not np.ndarray:
         fail(call, f"{name} is not a plain array", "numpy.ndarray", type(array).__name__, hint)
@@ -181,7 +189,7 @@ def _diagnosis(array: np.ndarray, known_mistakes: Mapping[str, Any] | None) -> s
     """The hint of the first known mistake whose result equals the student's, else ''."""
     for hint, value in (known_mistakes or {}).items():
         with np.errstate(all="ignore"):
-            candidate = np.asarray(value.detach().cpu().numpy() if hasattr(value, "detach") else value, dtype=np.float64)
+            candidate = np.asarray(_numpy(value), dtype=np.float64)
             if candidate.shape == array.shape and np.allclose(array, candidate, rtol=1e-5, atol=1e-7, equal_nan=True):
                 return hint
     return ""
@@ -381,12 +389,6 @@ MAX_NOTES = 3
 _noted: dict = {"cell": None, "lines": set(), "notes": 0}
 
 
-def _current_cell() -> Any:
-    shell = sys.modules.get("IPython")
-    shell = shell.get_ipython() if shell is not None else None
-    return getattr(shell, "execution_count", None)
-
-
 def _final_lines(text: str, limit: int = 8) -> list[str]:
     """What a terminal would show: each line as left by its last carriage return (progress bars)."""
     lines = [line.rsplit("\r", 1)[-1].rstrip() for line in text.replace("\r\n", "\n").split("\n")]
@@ -412,7 +414,7 @@ def _output_noted(what: str) -> Iterator[None]:
                 yield
         finally:
             lines = list(dict.fromkeys([_warning_line(r) for r in records] + _final_lines(stderr.getvalue())))
-            cell = _current_cell()
+            cell = current_cell()
             if cell is None or cell != _noted["cell"]:
                 _noted.update(cell=cell, lines=set(), notes=0)
             lines = [line for line in lines if line not in _noted["lines"]]
@@ -500,8 +502,7 @@ def _change(before: Any, after: Any, path: str = "") -> tuple[str, str] | None:
                 return change
         return None
     if isinstance(before, np.ndarray) or hasattr(before, "detach"):
-        old = before.detach().cpu().numpy() if hasattr(before, "detach") else before
-        new = after.detach().cpu().numpy() if hasattr(after, "detach") else np.asarray(after)
+        old, new = _numpy(before), np.asarray(_numpy(after))
         if old.shape != new.shape or old.dtype != new.dtype:
             return path, f"shape {old.shape} ({old.dtype}) became {new.shape} ({new.dtype})"
         same = (old == new) | (np.isnan(old) & np.isnan(new)) if old.dtype.kind in "fc" else old == new

@@ -42,6 +42,13 @@ def _watchable(value) -> bool:
     return callable(value) or issubclass(type(value), (types.ModuleType, property, classmethod, staticmethod))
 
 
+def current_cell() -> object:
+    """The execution count of the cell running now (None outside IPython)."""
+    shell = sys.modules.get("IPython")
+    shell = shell.get_ipython() if shell is not None else None
+    return getattr(shell, "execution_count", None)
+
+
 def make_guard() -> Callable[[], None]:
     """Record the watched objects now; return the function that verifies them."""
     entries: list[tuple[str, dict, str, object]] = []
@@ -69,14 +76,9 @@ def make_guard() -> Callable[[], None]:
                 entries.extend((f"{module_name}.{class_name}", cls.__dict__, key, value)
                                for key, value in list(cls.__dict__.items()) if _watchable(value))
 
-    def cell() -> object:
-        shell = sys.modules.get("IPython")
-        shell = shell.get_ipython() if shell is not None else None
-        return getattr(shell, "execution_count", None)
-
     def verify() -> None:
         if not tampered:
-            here = cell()
+            here = current_cell()
             if here is not None and here == last_cell[0]:
                 return
             tampered.extend(f"{owner}.{key}" for owner, namespace, key, value in entries

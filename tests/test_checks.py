@@ -467,3 +467,15 @@ def test_kernel_failure_that_cannot_be_displayed_still_scores_zero(kernel_cells)
     cell = kernel_cells["test_hides"]
     assert [o.ename for o in cell.outputs if o.output_type == "error"] == ["Sneaky"]
     assert cell_score(cell) == 0
+
+
+def test_a_list_of_tensors_that_require_grad_is_a_list_of_numbers():
+    """a3's train may hand its callback the loss tensor itself: its value is what counts."""
+    import torch
+
+    weight = torch.tensor(1.5, requires_grad=True)
+    got = check_close([weight * 2, weight * 3], [3.0, 4.5], "train(...)", "the losses")
+    assert got.tolist() == [3.0, 4.5]
+    with pytest.raises(CheckFailure, match="the losses"):
+        check_close([weight * 2, weight * 3], [3.0, 4.0], "train(...)", "the losses")
+
