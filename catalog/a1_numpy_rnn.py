@@ -63,15 +63,14 @@ MISTAKES = [
     Mistake("alpha_once_in_denominator", "bigram_nll_from_counts", (("smoothed / smoothed.sum(axis=1, keepdims=True)",
                                                                      "smoothed / (counts.sum(axis=1, keepdims=True) + alpha)"),),
             why="denominator: row sum + alpha instead of + alpha * V"),
-    Mistake("per_name_mean", "bigram_nll_from_counts", code='''def bigram_nll_from_counts(counts, names, vocab, alpha=1.0):
-    smoothed = counts + alpha
-    log_probs = np.log(smoothed / smoothed.sum(axis=1, keepdims=True))
-    per_name = []
-    for name in names:
-        ids = [vocab.end_id] + vocab.encode(name)
-        per_name.append(-np.mean([log_probs[i, j] for i, j in zip(ids[:-1], ids[1:])]))
-    return float(np.mean(per_name))
-''', why="averaged per name, not per character"),
+    Mistake("per_name_mean", "bigram_nll_from_counts", (
+        ("total, pairs = 0.0, 0", "per_name = []"),
+        ("""        for current, following in zip(ids[:-1], ids[1:]):
+            total -= log_probs[current, following]
+            pairs += 1
+    nll = total / pairs""", """        per_name.append(-np.mean([log_probs[i, j] for i, j in zip(ids[:-1], ids[1:])]))
+    nll = float(np.mean(per_name))"""),
+    ), why="averaged per name, not per character"),
     Mistake("end_not_scored", "bigram_nll_from_counts", (("ids = [vocab.end_id] + vocab.encode(name)", "ids = [vocab.end_id] + vocab.encode(name, add_end=False)"),),
             why="the last pair (cn, END) not scored"),
     Mistake("counts_smoothed_in_place", "bigram_nll_from_counts", (("    smoothed = counts + alpha\n",
@@ -143,16 +142,13 @@ MISTAKES = [
     Mistake("da_next_dropped_step_loop", "rnn_backward", code=STEP_LOOP_BACKWARD.replace("da_next, X[:, :, t]", "np.zeros_like(da_next), X[:, :, t]"),
             why="truncated, in a loop over rnn_step_backward"),
     # numerical_gradient
-    Mistake("one_sided", "numerical_gradient", code='''def numerical_gradient(f, x, eps=1e-5):
-    grad = np.zeros(x.shape)
-    f0 = f(x)
-    for index in np.ndindex(x.shape):
-        original = x[index]
-        x[index] = original + eps
-        grad[index] = (f(x) - f0) / eps
+    Mistake("one_sided", "numerical_gradient", (
+        ("""        x[index] = original - eps
+        f_minus = f(x)
         x[index] = original
-    return grad
-''', why="one-sided difference"),
+        grad[index] = (f_plus - f_minus) / (2 * eps)""", """        x[index] = original
+        grad[index] = (f_plus - f(x)) / eps"""),
+    ), why="one-sided difference"),
     Mistake("not_restored", "numerical_gradient", (("        x[index] = original\n", ""),), why="x left perturbed"),
     Mistake("no_factor_two", "numerical_gradient", (("/ (2 * eps)", "/ eps"),), why="divided by eps instead of 2 eps"),
     Mistake("rows_only", "numerical_gradient", code='''def numerical_gradient(f, x, eps=1e-5):

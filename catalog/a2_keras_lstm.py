@@ -314,24 +314,11 @@ ALTERNATIVES = [
         out.append(vocab.itos[index])
     return "".join(out)
 '''),
-    Alternative("softmax_in_call", "CharRNNCell", code='''class CharRNNCell(keras.layers.Layer):
-    def __init__(self, hidden_size, n_tokens, **kwargs):
-        super().__init__(**kwargs)
-        self.hidden_size = hidden_size
-        self.n_tokens = n_tokens
-        self.state_size = hidden_size
-        self.output_size = n_tokens
-        self.get_h_next = layers.Dense(hidden_size, activation="tanh")
-        self.get_probas = layers.Dense(n_tokens)  # logits; the softmax is applied in call
-
-    def build(self, input_shape):
-        self.get_h_next.build((None, input_shape[-1] + self.hidden_size))
-        self.get_probas.build((None, self.hidden_size))
-
-    def call(self, inputs, states):
-        h_next = self.get_h_next(ops.concatenate([inputs, states[0]], axis=-1))
-        return ops.softmax(self.get_probas(h_next), axis=-1), [h_next]
-'''),
+    Alternative("softmax_in_call", "CharRNNCell", (
+        ('self.get_probas = layers.Dense(n_tokens, activation="softmax")',
+         "self.get_probas = layers.Dense(n_tokens)  # logits; the softmax is applied in call"),
+        ("return self.get_probas(h_next), [h_next]", "return ops.softmax(self.get_probas(h_next), axis=-1), [h_next]"),
+    ), why="Dense gives logits and call applies the softmax"),
     Alternative("inverse_cdf_name", "generate_sample", code='''def generate_sample(model, vocab, seed_phrase="", max_length=20, temperature=1.0, seed=0):
     rng = np.random.default_rng(seed)
     ids = [vocab.end_id] + [vocab.stoi[c] for c in seed_phrase]

@@ -6,6 +6,19 @@ full marks. tests/test_catalogs.py checks both with the fast harness, and a few 
 
 from rnncourse.grading.variants import Alternative, Mistake
 
+# A loop that fills a result allocated at the first step (the mistake: allocated on the CPU).
+PREALLOCATED_RNN_LOOP = '''def rnn_loop(model, batch_ix):
+    m, T = batch_ix.shape
+    state = model.initial_state(m)
+    log_probs = None
+    for t in range(T):
+        log_probs_t, state = model(batch_ix[:, t], state)
+        if log_probs is None:
+            log_probs = torch.zeros(m, T, log_probs_t.shape[-1])
+        log_probs[:, t] = log_probs_t
+    return log_probs
+'''
+
 MISTAKES = [
     # to_matrix
     Mistake("pad_with_end", "to_matrix", (("torch.full((len(rows), T), PAD,", "torch.full((len(rows), T), vocab.end_id,"),),
@@ -55,17 +68,7 @@ MISTAKES = [
     Mistake("end_as_padding_idx", "CharRNNCell", (("self.embedding = nn.Embedding(num_tokens, embedding_size)",
                                                   "self.embedding = nn.Embedding(num_tokens, embedding_size, padding_idx=0)"),),
             why="padding_idx=0: the embedding of END, the first input of every name, is frozen at zero"),
-    Mistake("preallocated_cpu_output", "rnn_loop", code='''def rnn_loop(model, batch_ix):
-    m, T = batch_ix.shape
-    state = model.initial_state(m)
-    log_probs = None
-    for t in range(T):
-        log_probs_t, state = model(batch_ix[:, t], state)
-        if log_probs is None:
-            log_probs = torch.zeros(m, T, log_probs_t.shape[-1])
-        log_probs[:, t] = log_probs_t
-    return log_probs
-''', why="the result is allocated on the CPU whatever the model's device"),
+    Mistake("preallocated_cpu_output", "rnn_loop", code=PREALLOCATED_RNN_LOOP, why="the result is allocated on the CPU whatever the model's device"),
     Mistake("clamp_in_place", "compute_loss", (("targets = batch_ix[:, 1:].clamp(min=0)", "targets = batch_ix[:, 1:].clamp_(min=0)"),),
             why="clamp_ on a view: the caller's batch_ix loses its PAD ids"),
     Mistake("pad_overwritten_in_place", "compute_loss", (("targets = batch_ix[:, 1:].clamp(min=0)",
@@ -343,23 +346,14 @@ def generate_sample(model, vocab, seed_phrase="", max_length=20, temperature=1.0
         outputs, last = self.rnn(self.embedding(batch_ix), state)
         return torch.log_softmax(self.hid_to_logits(outputs), dim=2), last
 '''),
-    Alternative("tuple_unpacking_lstm_cell", "CharLSTMCell", code='''class CharLSTMCell(nn.Module):
-    def __init__(self, num_tokens, embedding_size=16, hidden_size=64):
-        super().__init__()
-        self.hidden_size = hidden_size
-        self.embedding = nn.Embedding(num_tokens, embedding_size)
-        self.lstm = nn.LSTMCell(embedding_size, hidden_size)
-        self.lstm_to_logits = nn.Linear(hidden_size, num_tokens)
-
-    def initial_state(self, batch_size):
-        weight = self.lstm.weight_hh
-        return tuple(weight.new_zeros(batch_size, self.hidden_size) for _ in range(2))
-
-    def forward(self, x_t, state):
-        h_prev, c_prev = state
-        h, c = self.lstm(self.embedding(x_t), (h_prev, c_prev))
-        return torch.log_softmax(self.lstm_to_logits(h), dim=-1), (h, c)
-'''),
+    Alternative("tuple_unpacking_lstm_cell", "CharLSTMCell", (
+        ("""        h = torch.zeros(batch_size, self.hidden_size, device=self.lstm_to_logits.weight.device)
+        c = torch.zeros(batch_size, self.hidden_size, device=self.lstm_to_logits.weight.device)
+        return h, c""", """        weight = self.lstm.weight_hh
+        return tuple(weight.new_zeros(batch_size, self.hidden_size) for _ in range(2))"""),
+        ("h_next, c_next = self.lstm(self.embedding(x_t), state)",
+         "h_prev, c_prev = state\n        h_next, c_next = self.lstm(self.embedding(x_t), (h_prev, c_prev))"),
+    ), why="the state unpacked and packed again; zeros made with new_zeros from a weight"),
     Alternative("explicit_steps_lstm", "CharLSTM", code='''class CharLSTM(nn.Module):
     def __init__(self, num_tokens, embedding_size=16, hidden_size=64, num_layers=2, dropout=0.0):
         super().__init__()
@@ -385,17 +379,8 @@ def generate_sample(model, vocab, seed_phrase="", max_length=20, temperature=1.0
     Alternative("implicit_dim_softmax_sample", "generate_sample", (("torch.softmax(log_probs[0] / temperature, dim=-1)",
                                                                     "F.softmax(log_probs[0] / temperature)"),),
                 why="no dim on a 1-D tensor: right, with torch's 'Implicit dimension choice' warning"),
-    Alternative("preallocated_like_output", "rnn_loop", code='''def rnn_loop(model, batch_ix):
-    m, T = batch_ix.shape
-    state = model.initial_state(m)
-    log_probs = None
-    for t in range(T):
-        log_probs_t, state = model(batch_ix[:, t], state)
-        if log_probs is None:
-            log_probs = log_probs_t.new_zeros(m, T, log_probs_t.shape[-1])
-        log_probs[:, t] = log_probs_t
-    return log_probs
-'''),
+    Alternative("preallocated_like_output", "rnn_loop", code=PREALLOCATED_RNN_LOOP.replace(
+        "torch.zeros(m, T, log_probs_t.shape[-1])", "log_probs_t.new_zeros(m, T, log_probs_t.shape[-1])")),
     Alternative("cross_entropy_on_log_probs", "compute_loss", code='''def compute_loss(log_probs, batch_ix, mask):
     # cross_entropy applies log_softmax again: on log-probabilities that changes nothing but the gradient w.r.t. them
     V = log_probs.shape[-1]
@@ -446,28 +431,22 @@ def generate_sample(model, vocab, seed_phrase="", max_length=20, temperature=1.0
         h_seq, state = self.rnn(self.embedding(batch_ix), state)
         return self.to_log_probs(self.hid_to_logits(h_seq)), state
 '''),
-    Alternative("lerp_gru", "CharGRUCell", code='''class CharGRUCell(nn.Module):
-    def __init__(self, num_tokens, embedding_size=16, hidden_size=64):
-        super().__init__()
-        self.hidden_size = hidden_size
-        self.embedding = nn.Embedding(num_tokens, embedding_size)
-        self.input_to_gates = nn.Linear(embedding_size, 3 * hidden_size)
-        self.hidden_to_gates = nn.Linear(hidden_size, 3 * hidden_size)
-        self.gru_to_logits = nn.Linear(hidden_size, num_tokens)
-
-    def initial_state(self, batch_size):
-        return self.gru_to_logits.weight.new_zeros(batch_size, self.hidden_size)
-
-    def forward(self, x_t, h_prev):
-        H = self.hidden_size
+    Alternative("lerp_gru", "CharGRUCell", (
+        ("""        input_r, input_z, input_n = self.input_to_gates(self.embedding(x_t)).chunk(3, dim=-1)
+        hidden_r, hidden_z, hidden_n = self.hidden_to_gates(h_prev).chunk(3, dim=-1)
+        r = torch.sigmoid(input_r + hidden_r)
+        z = torch.sigmoid(input_z + hidden_z)
+        n = torch.tanh(input_n + r * hidden_n)
+        h_next = (1 - z) * n + z * h_prev""", """        H = self.hidden_size
         gi = self.input_to_gates(self.embedding(x_t))
         gh = self.hidden_to_gates(h_prev)
         rz = torch.sigmoid(gi[:, :2 * H] + gh[:, :2 * H])
         r, z = rz[:, :H], rz[:, H:]
         n = torch.tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:])
-        h_next = torch.lerp(n, h_prev, z)  # n + z * (h_prev - n)
-        return torch.log_softmax(self.gru_to_logits(h_next), dim=1), h_next
-'''),
+        h_next = torch.lerp(n, h_prev, z)  # n + z * (h_prev - n)"""),
+        ("return torch.zeros(batch_size, self.hidden_size, device=self.hidden_to_gates.weight.device)",
+         "return self.gru_to_logits.weight.new_zeros(batch_size, self.hidden_size)"),
+    ), why="the gates sliced from one sigmoid, torch.lerp for the update, zeros made with new_zeros"),
     Alternative("functional_weights_gru", "CharGRUCell", code='''class CharGRUCell(nn.Module):
     def __init__(self, num_tokens, embedding_size=16, hidden_size=64):
         super().__init__()
