@@ -110,7 +110,7 @@ class Course:
         from nbgrader.api import Gradebook
 
         if shutil.which("alembic") is None:  # nbgrader runs this venv's `alembic` to create a new gradebook
-            os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+            os.environ["PATH"] = venv_first(os.environ.get("PATH", ""))
         with Gradebook(self.gradebook_url, course_id=self.course_id) as gb:
             yield gb
 
@@ -120,7 +120,7 @@ class Course:
         scripts first on PATH (nbgrader runs ``alembic``), the gradebook's URL (which
         nbgrader_config.py reads), Keras on torch, one BLAS thread per kernel."""
         env = dict(os.environ)
-        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+        env["PATH"] = venv_first(env.get("PATH", ""))
         env.setdefault("KERAS_BACKEND", "torch")
         env.update(config.KERNEL_THREADS)
         env["RNNCOURSE_DB_URL"] = self.gradebook_url
@@ -147,6 +147,11 @@ class Course:
         if str(self.root) not in sys.path:
             sys.path.append(str(self.root))
         return importlib.import_module(f"catalog.{assignment}")
+
+
+def venv_first(path: str) -> str:
+    """``path`` (a PATH) with this venv's scripts first: nbgrader runs ``alembic`` from it."""
+    return os.pathsep.join([str(Path(sys.executable).parent), path])
 
 
 def sqlite_url(root: Path) -> str:

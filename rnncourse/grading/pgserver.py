@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 
 from .config import COURSE_ID, setting
+from .course import venv_first
 
 BIN_GLOB = "/usr/lib/postgresql/*/bin"
 SUPERUSER = "postgres"  # the cluster's own superuser, reached only through the private unix socket
@@ -94,7 +95,7 @@ def create_schema(url: str, course_id: str = COURSE_ID) -> None:
     Runs nbgrader in a subprocess, with this venv's ``alembic`` on PATH, as nbgrader needs.
     """
     code = "import sys\nfrom nbgrader.api import Gradebook\nGradebook(sys.argv[1], course_id=sys.argv[2]).close()\n"
-    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    env = {**os.environ, "PATH": venv_first(os.environ.get("PATH", ""))}
     proc = subprocess.run([sys.executable, "-c", code, url, course_id], env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
     if proc.returncode != 0:
