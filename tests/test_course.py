@@ -173,6 +173,25 @@ def test_grading_into_a_new_gradebook_leaves_the_release_as_handed_out(tmp_path,
         assert gb.find_notebook("numpy_rnn", "a1_numpy_rnn").name == "numpy_rnn"
 
 
+def test_a_submission_the_grader_gives_up_on_keeps_the_instructors_manual_grades(tmp_path):
+    from rnncourse.grading.pipeline import _forget, ensure_in_gradebook
+
+    course = course_copy(tmp_path / "course")
+    ensure_in_gradebook(course, "a1_numpy_rnn")
+    with course.gradebook() as gb:
+        for student in ("alice", "bob"):
+            gb.add_student(student)
+            gb.add_submission("a1_numpy_rnn", student)
+        grade = gb.find_submission("a1_numpy_rnn", "alice").notebooks[0].grades[0]
+        grade.manual_score = 1.0
+        gb.db.commit()
+    assert _forget(course, "a1_numpy_rnn", "alice") is False
+    assert _forget(course, "a1_numpy_rnn", "bob") is True
+    with course.gradebook() as gb:
+        assert gb.find_submission("a1_numpy_rnn", "alice").notebooks[0].grades[0].manual_score == 1.0
+        assert [s.student.id for s in gb.find_assignment("a1_numpy_rnn").submissions] == ["alice"]
+
+
 # --- the package's structure -----------------------------------------------------------------------
 
 def module_imports(package: Path) -> dict[str, set[str]]:

@@ -121,21 +121,32 @@ def grade_submission(course: Course, assignment: str, student: str, sandboxed: b
         second = _run_nbgrader(course, assignment, student, sandboxed, timeout)
         if second:
             result.error += f"; grading it as blank failed too: {second}"
-            _forget(course, assignment, student)
+            if not _forget(course, assignment, student):
+                result.error += ("; its gradebook entry was kept, as it holds manual grades or comments "
+                                 "(its automatic scores are from an earlier grading)")
     scores = cell_scores(course, assignment, student)
     result.score = None if scores is None else sum(scores.values())
     result.seconds = time.perf_counter() - start
     return result
 
 
-def _forget(course: Course, assignment: str, student: str) -> None:
-    """Remove a submission whose grading failed twice, so that no stale scores remain."""
+def _forget(course: Course, assignment: str, student: str) -> bool:
+    """Remove a submission whose grading failed twice, so that no stale scores remain, unless an
+    instructor graded or commented on it by hand (that work is never deleted). True if removed."""
     with course.gradebook() as gb:
         try:
-            gb.remove_submission(assignment, student)
+            submission = gb.find_submission(assignment, student)
         except MissingEntry:
-            pass
+            submission = None
+        if submission is not None:
+            manual = any(grade.manual_score is not None or grade.extra_credit for nb in submission.notebooks
+                         for grade in nb.grades)
+            manual |= any(comment.manual_comment for nb in submission.notebooks for comment in nb.comments)
+            if manual:
+                return False
+            gb.remove_submission(assignment, student)
     shutil.rmtree(course.path("autograded", assignment, student), ignore_errors=True)
+    return True
 
 
 def require_sandbox(unsandboxed: bool) -> bool:
