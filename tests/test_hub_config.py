@@ -141,6 +141,33 @@ def test_exchange_check_names_each_fix(tmp_path):
     assert exchange.check(root, "rnn-names", shared=False) == []
 
 
+@pytest.mark.parametrize("planted", ["lock", "folder", "hard link"])
+def test_the_exchange_lock_never_follows_a_link(tmp_path, planted):
+    """Root takes the lock in ``.grading/``, which the instructor's group may write: a link planted
+    there must not make root truncate or chmod what it points to."""
+    target = tmp_path / "precious"
+    target.write_text("root's own file")
+    os.chmod(target, 0o600)
+    course = tmp_path / "course"
+    (course / ".grading").mkdir(parents=True)
+    if planted == "lock":
+        (course / exchange.LOCK).symlink_to(target)
+    elif planted == "hard link":
+        os.link(target, course / exchange.LOCK)
+    else:
+        (course / ".grading").rmdir()
+        (course / ".grading").symlink_to(tmp_path)
+        target = tmp_path / "classroom.lock"
+        target.write_text("root's own file")
+        os.chmod(target, 0o600)
+    with pytest.raises(exchange.LockError, match="remove it"):
+        with exchange.exclusive(course, "a test"):
+            pass
+    assert target.read_text() == "root's own file" and stat.S_IMODE(target.stat().st_mode) == 0o600
+    with exchange.exclusive(tmp_path / "fresh", "a test"):  # the ordinary case still works
+        assert stat.S_IMODE((tmp_path / "fresh" / exchange.LOCK).stat().st_mode) == 0o664
+
+
 def test_the_formgrader_cannot_autograde_unsandboxed(monkeypatch, tmp_path):
     from rnncourse.classroom import nbconfig
 

@@ -27,6 +27,7 @@ import os
 import pwd
 import shutil
 import stat
+from contextlib import ExitStack
 
 from nbgrader.exchange.default.collect import ExchangeCollect, groupby
 from nbgrader.exchange.default.release_assignment import ExchangeReleaseAssignment
@@ -35,14 +36,19 @@ from nbgrader.exchange.default.submit import ExchangeSubmit
 from nbgrader.utils import check_mode, ignore_patterns, notebook_hash
 from traitlets import Bool
 
-from .exchange import exclusive
+from .exchange import LockError, exclusive
 
 
 class _Locked:
     _what = ""
 
     def start(self):
-        with exclusive(self.coursedir.root, f"nbgrader {self._what} {self.coursedir.assignment_id}", self.log):
+        with ExitStack() as held:
+            try:
+                held.enter_context(exclusive(self.coursedir.root, f"nbgrader {self._what} "
+                                             f"{self.coursedir.assignment_id}", self.log))
+            except LockError as error:
+                self.fail(str(error))
             return super().start()
 
 
