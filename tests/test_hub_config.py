@@ -181,3 +181,48 @@ def test_the_formgrader_cannot_autograde_unsandboxed(monkeypatch, tmp_path):
     monkeypatch.setenv("RNNCOURSE_SANDBOX", "1")  # make autograde's own runs
     nbconfig.guard_autograde(c)
     assert c.Autograde.autograde_preprocessors == ["x"]
+
+
+@pytest.fixture
+def shared_course():
+    """A course folder shared by ``share_course`` with the group ``staff``, in a folder other users
+    can reach; (root, gid). ``nobody`` runs in it or outside it with setpriv (:func:`as_nobody`)."""
+    import grp
+    import shutil
+    import tempfile
+
+    from rnncourse.grading.course import Course
+
+    top = Path(tempfile.mkdtemp(prefix="shared-course-", dir="/tmp"))
+    os.chmod(top, 0o755)
+    root = top / "course"
+    (root / "source").mkdir(parents=True)
+    (root / "nbgrader_config.py").write_text("# root's\n")
+    os.chmod(root, 0o755)
+    gid = grp.getgrnam("staff").gr_gid
+    provision.share_course(Course(root, course_id="rnn-names"), gid)
+    try:
+        yield root, gid
+    finally:
+        shutil.rmtree(top)
+
+
+def as_nobody(code: str, group: int | None = None) -> str:
+    """``code`` run by ``nobody``, a member of ``group`` or of no group but its own."""
+    import subprocess
+    import sys
+
+    groups = [f"--groups={group}"] if group is not None else ["--clear-groups"]
+    proc = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", *groups, sys.executable, "-I", "-c", code],
+                          capture_output=True, text=True)
+    return proc.stdout + proc.stderr
+
+
+def test_the_instructors_group_cannot_replace_roots_files_in_the_course_folder(shared_course):
+    root, gid = shared_course
+    assert stat.S_IMODE(root.stat().st_mode) & 0o3070 == 0o3070  # setgid, sticky, the group's rwx
+    tried = as_nobody(f"import os\nopen({str(root / 'mine.txt')!r}, 'w').write('x'); print('CREATED')\n"
+                      f"try:\n    os.rename({str(root / 'nbgrader_config.py')!r}, {str(root / 'old.py')!r}); print('RENAMED')\n"
+                      "except OSError as e: print('REFUSED', e.errno)", gid)
+    assert "CREATED" in tried and "REFUSED 1" in tried, tried
+    assert (root / "nbgrader_config.py").read_text() == "# root's\n"
