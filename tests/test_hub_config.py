@@ -226,3 +226,33 @@ def test_the_instructors_group_cannot_replace_roots_files_in_the_course_folder(s
                       "except OSError as e: print('REFUSED', e.errno)", gid)
     assert "CREATED" in tried and "REFUSED 1" in tried, tried
     assert (root / "nbgrader_config.py").read_text() == "# root's\n"
+
+
+def test_no_student_reaches_the_course_folder_past_their_view(shared_course):
+    root, _ = shared_course
+    assert stat.S_IMODE(root.stat().st_mode) & 0o007 == 0
+    tried = as_nobody(f"import os\ntry:\n    os.listdir({str(root)!r}); print('LISTED')\n"
+                      "except OSError as e: print('REFUSED', e.errno)")
+    assert "REFUSED 13" in tried, tried
+
+
+def test_students_get_no_login_shell_and_earlier_accounts_lose_theirs(tmp_path):
+    """A student works only in their view: no ssh or console login with their password."""
+    import pwd
+    import subprocess
+
+    prefix = f"t{os.getpid()}acct"
+    s = load_with(tmp_path, f'[hub]\nstate = "{tmp_path}/state"\n[accounts]\nmode = "unix"\n'
+                            f'instructor = "{prefix}-ins"\nstudents = ["{prefix}-s1"]\n'
+                            f'instructors_group = "{prefix}-instructors"\nhome = "{tmp_path}/home"\n')
+    try:
+        accounts.ensure_accounts(s)
+        assert pwd.getpwnam(f"{prefix}-s1").pw_shell == accounts.NO_LOGIN
+        assert pwd.getpwnam(f"{prefix}-ins").pw_shell == "/bin/bash"
+        subprocess.run(["usermod", "--shell", "/bin/bash", f"{prefix}-s1"], check=True)  # as an earlier make hub left it
+        accounts.ensure_accounts(s)
+        assert pwd.getpwnam(f"{prefix}-s1").pw_shell == accounts.NO_LOGIN
+    finally:
+        for name in s.users:
+            accounts.remove_account(name)
+        subprocess.run(["groupdel", s.instructors_group], capture_output=True)
