@@ -101,10 +101,10 @@ release-feedback: $(STAMP) ## hand back feedback/<student>/<A> through the excha
 	$(need_a)
 	$(PY) -m rnncourse.classroom release-feedback $(A)
 
-lms-collect: $(STAMP) ## an LMS download into submitted/ (A=..., ZIP=submissions.zip, LMS=canvas|moodle, ROSTER=gradebook.csv)
+lms-collect: $(STAMP) ## an LMS download into submitted/ (A=..., ZIP=submissions.zip, LMS=canvas|moodle, ROSTER=gradebook.csv; FORCE=1 replaces submissions)
 	$(need_a)
 	@test -n "$(ZIP)" || { echo "usage: make lms-collect A=<assignment> ZIP=<download.zip> [LMS=moodle] [ROSTER=export.csv]"; exit 2; }
-	$(PY) -m rnncourse.classroom lms-collect $(A) $(ZIP) $(if $(LMS),--lms $(LMS)) $(if $(ROSTER),--roster $(ROSTER))
+	$(PY) -m rnncourse.classroom lms-collect $(A) $(ZIP) $(if $(LMS),--lms $(LMS)) $(if $(ROSTER),--roster $(ROSTER)) $(if $(filter 1,$(FORCE)),--force)
 
 lms-grades: $(STAMP) ## the gradebook as a CSV for Canvas's gradebook import (ROSTER=export.csv, OUT=canvas_grades.csv)
 	$(PY) -m rnncourse.classroom lms-grades $(if $(ROSTER),--roster $(ROSTER)) $(if $(OUT),--out $(OUT))
