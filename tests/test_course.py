@@ -84,6 +84,21 @@ def test_make_clean_removes_only_what_is_regenerated(course_with_a_class):
     assert (course.root / "source").is_dir() and (course.root / "release").is_dir()
 
 
+def test_nothing_is_imported_from_the_course_directory_by_accident(course_with_a_class):
+    """The instructors' group may create files in the course directory: a module planted there is
+    never imported by root's commands (``python -m`` puts the working directory first on sys.path)."""
+    course = course_with_a_class
+    marker = course.root / "planted-ran"
+    for module in ("argparse", "shutil"):
+        (course.root / f"{module}.py").write_text(f"open({str(marker)!r}, 'a').write('{module}')\n")
+    done = make(course, "clean")
+    assert done.returncode == 0, done.stdout + done.stderr
+    shown = subprocess.run([sys.executable, "-m", "rnncourse.classroom", "--help"], cwd=course.root, env=course.env(),
+                           capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    assert not marker.exists(), f"a planted module ran: {marker.read_text()}"
+
+
 def test_erasing_student_work_needs_force(course_with_a_class):
     course = course_with_a_class
     refused = make(course, "erase-student-work")

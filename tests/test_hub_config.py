@@ -141,6 +141,33 @@ def test_exchange_check_names_each_fix(tmp_path):
     assert exchange.check(root, "rnn-names", shared=False) == []
 
 
+@pytest.mark.parametrize("planted", ["lock", "folder", "hard link"])
+def test_the_exchange_lock_never_follows_a_link(tmp_path, planted):
+    """Root takes the lock in ``.grading/``, which the instructor's group may write: a link planted
+    there must not make root truncate or chmod what it points to."""
+    target = tmp_path / "precious"
+    target.write_text("root's own file")
+    os.chmod(target, 0o600)
+    course = tmp_path / "course"
+    (course / ".grading").mkdir(parents=True)
+    if planted == "lock":
+        (course / exchange.LOCK).symlink_to(target)
+    elif planted == "hard link":
+        os.link(target, course / exchange.LOCK)
+    else:
+        (course / ".grading").rmdir()
+        (course / ".grading").symlink_to(tmp_path)
+        target = tmp_path / "classroom.lock"
+        target.write_text("root's own file")
+        os.chmod(target, 0o600)
+    with pytest.raises(exchange.LockError, match="remove it"):
+        with exchange.exclusive(course, "a test"):
+            pass
+    assert target.read_text() == "root's own file" and stat.S_IMODE(target.stat().st_mode) == 0o600
+    with exchange.exclusive(tmp_path / "fresh", "a test"):  # the ordinary case still works
+        assert stat.S_IMODE((tmp_path / "fresh" / exchange.LOCK).stat().st_mode) == 0o664
+
+
 def test_the_formgrader_cannot_autograde_unsandboxed(monkeypatch, tmp_path):
     from rnncourse.classroom import nbconfig
 
@@ -154,3 +181,78 @@ def test_the_formgrader_cannot_autograde_unsandboxed(monkeypatch, tmp_path):
     monkeypatch.setenv("RNNCOURSE_SANDBOX", "1")  # make autograde's own runs
     nbconfig.guard_autograde(c)
     assert c.Autograde.autograde_preprocessors == ["x"]
+
+
+@pytest.fixture
+def shared_course():
+    """A course folder shared by ``share_course`` with the group ``staff``, in a folder other users
+    can reach; (root, gid). ``nobody`` runs in it or outside it with setpriv (:func:`as_nobody`)."""
+    import grp
+    import shutil
+    import tempfile
+
+    from rnncourse.grading.course import Course
+
+    top = Path(tempfile.mkdtemp(prefix="shared-course-", dir="/tmp"))
+    os.chmod(top, 0o755)
+    root = top / "course"
+    (root / "source").mkdir(parents=True)
+    (root / "nbgrader_config.py").write_text("# root's\n")
+    os.chmod(root, 0o755)
+    gid = grp.getgrnam("staff").gr_gid
+    provision.share_course(Course(root, course_id="rnn-names"), gid)
+    try:
+        yield root, gid
+    finally:
+        shutil.rmtree(top)
+
+
+def as_nobody(code: str, group: int | None = None) -> str:
+    """``code`` run by ``nobody``, a member of ``group`` or of no group but its own."""
+    import subprocess
+    import sys
+
+    groups = [f"--groups={group}"] if group is not None else ["--clear-groups"]
+    proc = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", *groups, sys.executable, "-I", "-c", code],
+                          capture_output=True, text=True)
+    return proc.stdout + proc.stderr
+
+
+def test_the_instructors_group_cannot_replace_roots_files_in_the_course_folder(shared_course):
+    root, gid = shared_course
+    assert stat.S_IMODE(root.stat().st_mode) & 0o3070 == 0o3070  # setgid, sticky, the group's rwx
+    tried = as_nobody(f"import os\nopen({str(root / 'mine.txt')!r}, 'w').write('x'); print('CREATED')\n"
+                      f"try:\n    os.rename({str(root / 'nbgrader_config.py')!r}, {str(root / 'old.py')!r}); print('RENAMED')\n"
+                      "except OSError as e: print('REFUSED', e.errno)", gid)
+    assert "CREATED" in tried and "REFUSED 1" in tried, tried
+    assert (root / "nbgrader_config.py").read_text() == "# root's\n"
+
+
+def test_no_student_reaches_the_course_folder_past_their_view(shared_course):
+    root, _ = shared_course
+    assert stat.S_IMODE(root.stat().st_mode) & 0o007 == 0
+    tried = as_nobody(f"import os\ntry:\n    os.listdir({str(root)!r}); print('LISTED')\n"
+                      "except OSError as e: print('REFUSED', e.errno)")
+    assert "REFUSED 13" in tried, tried
+
+
+def test_students_get_no_login_shell_and_earlier_accounts_lose_theirs(tmp_path):
+    """A student works only in their view: no ssh or console login with their password."""
+    import pwd
+    import subprocess
+
+    prefix = f"t{os.getpid()}acct"
+    s = load_with(tmp_path, f'[hub]\nstate = "{tmp_path}/state"\n[accounts]\nmode = "unix"\n'
+                            f'instructor = "{prefix}-ins"\nstudents = ["{prefix}-s1"]\n'
+                            f'instructors_group = "{prefix}-instructors"\nhome = "{tmp_path}/home"\n')
+    try:
+        accounts.ensure_accounts(s)
+        assert pwd.getpwnam(f"{prefix}-s1").pw_shell == accounts.NO_LOGIN
+        assert pwd.getpwnam(f"{prefix}-ins").pw_shell == "/bin/bash"
+        subprocess.run(["usermod", "--shell", "/bin/bash", f"{prefix}-s1"], check=True)  # as an earlier make hub left it
+        accounts.ensure_accounts(s)
+        assert pwd.getpwnam(f"{prefix}-s1").pw_shell == accounts.NO_LOGIN
+    finally:
+        for name in s.users:
+            accounts.remove_account(name)
+        subprocess.run(["groupdel", s.instructors_group], capture_output=True)

@@ -96,3 +96,30 @@ def test_moodle_download_is_filed_by_participant(tmp_path):
     collected = classroom_cli(course, "lms-collect", H1, str(download), "--lms", "moodle")
     assert collected.returncode == 0, output(collected)
     assert course.submitted_students(H1) == ["2001", "2002"]
+
+
+def test_a_second_download_never_replaces_submissions_silently(tmp_path):
+    """Collecting again refuses while a student of the download already has a submission, naming
+    them; FORCE=1 replaces it and says whose. Earlier downloads are kept aside, not collected again."""
+    course = fixture_course(tmp_path / "course")
+    release = nbformat.writes(nbformat.read(str(course.notebook("release", H1)), as_version=4))
+    first, second = tmp_path / "first.zip", tmp_path / "second.zip"
+    with zipfile.ZipFile(first, "w") as z:
+        z.writestr("Jane Doe_2001_assignsubmission_file_fixture.ipynb", release)
+    with zipfile.ZipFile(second, "w") as z:
+        z.writestr("Jane Doe_2001_assignsubmission_file_fixture.ipynb", release.replace("course-header", "second"))
+        z.writestr("Sam Roe_2002_assignsubmission_file_fixture.ipynb", release)
+    assert classroom_cli(course, "lms-collect", H1, str(first), "--lms", "moodle").returncode == 0
+    mine = course.path("submitted", H1, "2001") / "fixture.ipynb"
+    kept = mine.read_text()
+    refused = classroom_cli(course, "lms-collect", H1, str(second), "--lms", "moodle")
+    assert refused.returncode != 0 and "already have a submission" in refused.stderr and "2001" in refused.stderr, \
+        output(refused)
+    assert mine.read_text() == kept and course.submitted_students(H1) == ["2001"]
+    forced = classroom_cli(course, "lms-collect", H1, str(second), "--lms", "moodle", "--force")
+    assert forced.returncode == 0, output(forced)
+    assert "replaced the earlier submission(s) of: 2001" in forced.stdout and "Clearing" in forced.stdout
+    assert mine.read_text() != kept and course.submitted_students(H1) == ["2001", "2002"]
+    downloaded = course.root / "downloaded" / H1
+    assert [p.name for p in (downloaded / "archive").iterdir()] == ["second.zip"]
+    assert [p.name for p in (downloaded / "earlier").iterdir()] == ["first.zip"]

@@ -5,7 +5,7 @@
     release-assignment A [--due WHEN] [--force]   nbgrader release_assignment        (make release-assignment)
     collect A                                nbgrader collect --update                  (make collect)
     release-feedback A                       nbgrader release_feedback                  (make release-feedback)
-    lms-collect A ZIP [--lms canvas|moodle] [--roster CSV]   nbgrader zip_collect     (make lms-collect)
+    lms-collect A ZIP [--lms canvas|moodle] [--roster CSV] [--force]   nbgrader zip_collect   (make lms-collect)
     lms-grades [--roster CSV] [--out FILE]   grades for Canvas's gradebook import      (make lms-grades)
 
 The instructor's commands work as root at the shell or as the instructor in the hub's terminal.
@@ -175,10 +175,17 @@ def cmd_lms_collect(args) -> int:
     archive = Path(args.zip)
     if not archive.is_file():
         raise SystemExit(f"{archive} does not exist")
+    replaced = lms.existing(lms.targets(course, args.assignment, archive, args.lms, args.roster))
+    if replaced and not args.force:
+        raise SystemExit(f"{len(replaced)} student(s) of this download already have a submission of {args.assignment} "
+                         f"in submitted/: {', '.join(replaced)}. Nothing was changed; FORCE=1 (--force) replaces "
+                         "them with the download's.")
     lms.stage_download(course, args.assignment, archive)
-    out = _nbgrader(course, settings, *lms.zip_collect_args(args.assignment, args.lms, args.roster))
-    skipped = [line for line in out.splitlines() if "Skipped" in line or "did not match" in line]
-    print("\n".join(skipped))
+    out = _nbgrader(course, settings, *lms.zip_collect_args(args.assignment, args.lms, args.roster, args.force))
+    shown = [line for line in out.splitlines() if any(k in line for k in ("Skipped", "did not match", "Clearing"))]
+    print("\n".join(shown))
+    if replaced:
+        print(f"replaced the earlier submission(s) of: {', '.join(replaced)}")
     students = course.submitted_students(args.assignment)
     print(f"{args.assignment}: {len(students)} submission(s) in submitted/ ({', '.join(students)})")
     return 0
@@ -216,6 +223,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("zip")
     s.add_argument("--lms", choices=("canvas", "moodle"), default="canvas")
     s.add_argument("--roster", help="the LMS's gradebook export (CSV): student ids become logins")
+    s.add_argument("--force", action="store_true", help="replace the download's students' existing submissions")
     s.set_defaults(func=cmd_lms_collect)
     s = sub.add_parser("lms-grades")
     s.add_argument("--roster", help="the LMS's gradebook export (CSV): its students, sections and column ids")

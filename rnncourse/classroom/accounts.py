@@ -1,7 +1,8 @@
 """The classroom's accounts: real Unix users (unix mode) and their generated passwords.
 
 ``make hub`` run as root makes the instructor and the students of ``hub/classroom.toml`` as
-Unix users (``useradd``; homes mode 0700), puts the instructor in the instructors' group, and
+Unix users (``useradd``; homes mode 0700; students without a login shell: they work only in
+their view), puts the instructor in the instructors' group, and
 gives each a generated password (``chpasswd``), which the hub checks through PAM. The
 passwords are written to ``<state>/passwords.txt`` (mode 0600, in the private state folder,
 never in the repository) and kept from one start to the next.
@@ -26,6 +27,9 @@ from pathlib import Path
 from .settings import Settings
 
 MARKER = "rnn-names classroom (make hub)"  # the comment field of the accounts make hub made
+# A student's login shell: no ssh or console login past the view (their hub terminal runs $SHELL,
+# /bin/bash, which the view sets). The instructor keeps a shell.
+NO_LOGIN = "/usr/sbin/nologin"
 
 
 class AccountError(RuntimeError):
@@ -84,14 +88,16 @@ def ensure_group(name: str) -> int:
         return grp.getgrnam(name).gr_gid
 
 
-def ensure_account(name: str, home_root: Path, groups: tuple[str, ...] = ()) -> pwd.struct_passwd:
-    """The Unix account ``name``, made if missing (home mode 0700); refuses someone else's account."""
+def ensure_account(name: str, home_root: Path, groups: tuple[str, ...] = (),
+                   shell: str = "/bin/bash") -> pwd.struct_passwd:
+    """The Unix account ``name``, made if missing (home mode 0700) with the login ``shell``; refuses
+    someone else's account."""
     try:
         entry = pwd.getpwnam(name)
     except KeyError:
         home = home_root / name
         home_root.mkdir(parents=True, exist_ok=True)
-        args = ["useradd", "--create-home", "--home-dir", str(home), "--shell", "/bin/bash", "--comment", MARKER,
+        args = ["useradd", "--create-home", "--home-dir", str(home), "--shell", shell, "--comment", MARKER,
                 "--user-group"]
         if groups:
             args += ["--groups", ",".join(groups)]
@@ -105,6 +111,9 @@ def ensure_account(name: str, home_root: Path, groups: tuple[str, ...] = ()) -> 
         for group in groups:
             if name not in grp.getgrnam(group).gr_mem:
                 _run("usermod", "--append", "--groups", group, name)
+        if entry.pw_shell != shell:  # an account made by an earlier make hub
+            _run("usermod", "--shell", shell, name)
+            entry = pwd.getpwnam(name)
     home = Path(entry.pw_dir)
     home.mkdir(parents=True, exist_ok=True)
     os.chown(home, entry.pw_uid, entry.pw_gid)
@@ -117,8 +126,10 @@ def ensure_accounts(settings: Settings) -> dict[str, str]:
     ensure_group(settings.instructors_group)
     passwords = passwords_for(settings)
     for name in settings.users:
-        groups = (settings.instructors_group,) if name == settings.instructor else ()
-        ensure_account(name, settings.home, groups)
+        if name == settings.instructor:
+            ensure_account(name, settings.home, (settings.instructors_group,))
+        else:
+            ensure_account(name, settings.home, shell=NO_LOGIN)
     _run("chpasswd", stdin="".join(f"{name}:{passwords[name]}\n" for name in settings.users))
     write_passwords(settings.passwords, passwords, settings)
     return passwords

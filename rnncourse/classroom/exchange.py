@@ -108,12 +108,42 @@ def prepare(root: Path, course_id: str, shared: bool, uid: int | None = None, gi
 
 # --- one instructor command at a time ---------------------------------------------------------------
 
+class LockError(RuntimeError):
+    pass
+
+
+def _open_lock(course_root: str | os.PathLike) -> int:
+    """The lock file's descriptor, opened without following a link (root opens it, and the instructor's
+    group may write in ``.grading``): refused when it or ``.grading`` is a link, or it is not a plain file."""
+    folder = (Path(course_root) / LOCK).parent
+    try:
+        folder.mkdir(parents=True)
+    except FileExistsError:
+        pass
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError as error:
+        raise LockError(f"{folder} is not a folder ({error.strerror}); a link there is refused: remove it") from None
+    try:
+        fd = os.open(os.path.basename(LOCK), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o664,
+                     dir_fd=dir_fd)
+    except OSError as error:
+        raise LockError(f"cannot open the exchange lock {folder / os.path.basename(LOCK)} ({error.strerror}); "
+                        "a link there is refused: remove it") from None
+    finally:
+        os.close(dir_fd)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+        os.close(fd)
+        raise LockError(f"the exchange lock {Path(course_root) / LOCK} is not a plain file of its own "
+                        "(a hard link, a pipe...): remove it")
+    return fd
+
+
 @contextmanager
 def exclusive(course_root: str | os.PathLike, what: str, log=None):
     """Hold the course's exchange lock for ``what``; wait (saying for what) while someone else holds it."""
-    path = Path(course_root) / LOCK
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o664)
+    fd = _open_lock(course_root)
     try:
         if os.fstat(fd).st_uid == os.geteuid():
             os.fchmod(fd, 0o664)  # root's and the instructor's commands share it (umask would leave 0644)

@@ -4,7 +4,8 @@
     python -m rnncourse.classroom lms-grades [--roster gradebook.csv] [--out canvas_grades.csv]
 
 **In**: the zip an LMS gives for "download all submissions" goes to
-``downloaded/<assignment>/archive/``; ``nbgrader zip_collect`` extracts it and files each notebook
+``downloaded/<assignment>/archive/`` (an earlier one there is moved to ``earlier/``, never deleted);
+``nbgrader zip_collect`` extracts it and files each notebook
 under ``submitted/<student>/<assignment>/``, the student found from the file's name by
 :class:`LmsCollector`:
 
@@ -14,13 +15,16 @@ under ``submitted/<student>/<assignment>/``, the student found from the file's n
 
 The student id is the LMS's user id, or, with ``--roster`` (the LMS's gradebook export, a CSV
 with ``ID`` and ``SIS Login ID`` columns), the student's login. A renamed notebook is still graded
-(intake grades the one notebook in place of the expected one, with a note).
+(intake grades the one notebook in place of the expected one, with a note). A student who already
+has a submission in ``submitted/`` makes the command refuse, naming them, before anything changes;
+with ``--force`` (``FORCE=1``) their submission is replaced, and the command says whose.
 
 **Out**: the gradebook as a CSV in Canvas's gradebook import format: ``Student``, ``ID``, ``SIS User
 ID``, ``SIS Login ID``, ``Section``, then one column per assignment (``<name> (<Canvas id>)`` when the
 roster has that column, else the bare name, which Canvas offers to create), after a ``Points
-Possible`` row. Scores are nbgrader's, late penalties included; a student without a submission
-gets an empty cell (Canvas leaves it unchanged).
+Possible`` row. Scores are nbgrader's; an LMS submission is never late for nbgrader (Canvas's
+``late_`` marker is dropped and no timestamp kept), so the LMS's own late policy applies. A student
+without a submission gets an empty cell (Canvas leaves it unchanged).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import csv
 import os
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 from nbgrader.api import MissingEntry
@@ -79,17 +84,50 @@ class LmsCollector(FileNameCollectorPlugin):
         return info
 
 
+def targets(course: Course, assignment: str, archive: Path, lms: str, roster: str | None) -> dict[str, Path]:
+    """student id -> ``submitted/<student>/<assignment>``, for each student with a notebook in ``archive``
+    (found by their file names, as :class:`LmsCollector` will)."""
+    collector = LmsCollector(lms=lms, roster=str(Path(roster).resolve()) if roster else "")
+    found = {}
+    with zipfile.ZipFile(archive) as z:
+        for member in z.namelist():
+            info = collector.collect(f"/extracted/{member}")
+            if info:
+                found[info["student_id"]] = course.path("submitted", assignment, info["student_id"])
+    return found
+
+
+def existing(found: dict[str, Path]) -> list[str]:
+    """The students of ``found`` who already have a submission in ``submitted/``."""
+    return sorted(student for student, folder in found.items() if folder.is_dir() and any(folder.iterdir()))
+
+
 def stage_download(course: Course, assignment: str, archive: Path) -> Path:
-    """Copy an LMS download into ``downloaded/<assignment>/archive/`` (nbgrader's zip_collect layout)."""
-    folder = course.root / "downloaded" / assignment / "archive"
+    """Copy an LMS download into ``downloaded/<assignment>/archive/`` (nbgrader's zip_collect layout).
+    Earlier downloads there are moved to ``downloaded/<assignment>/earlier/`` (nbgrader would collect
+    them again, and refuse two files of one student); ``extracted/``, regenerated from the archive, is emptied."""
+    top = course.root / "downloaded" / assignment
+    folder = top / "archive"
     folder.mkdir(parents=True, exist_ok=True)
+    for old in sorted(folder.iterdir()):
+        if old.resolve() == Path(archive).resolve():  # the download given is this one
+            continue
+        kept = top / "earlier" / old.name
+        kept.parent.mkdir(exist_ok=True)
+        n = 1
+        while kept.exists():
+            kept, n = top / "earlier" / f"{old.stem}.{n}{old.suffix}", n + 1
+        old.rename(kept)
+    shutil.rmtree(top / "extracted", ignore_errors=True)
     target = folder / Path(archive).name
-    shutil.copy(archive, target)
+    if target.resolve() != Path(archive).resolve():
+        shutil.copy(archive, target)
     return target
 
 
-def zip_collect_args(assignment: str, lms: str, roster: str | None) -> list[str]:
-    args = ["zip_collect", assignment, "--force",
+def zip_collect_args(assignment: str, lms: str, roster: str | None, force: bool = False) -> list[str]:
+    """nbgrader zip_collect; with ``force``, it replaces the existing submissions of the download's students."""
+    args = ["zip_collect", assignment, *(["--force"] if force else []),
             "--ZipCollectApp.collector_plugin=rnncourse.classroom.lms.LmsCollector", f"--LmsCollector.lms={lms}"]
     if roster:
         args.append(f"--LmsCollector.roster={Path(roster).resolve()}")

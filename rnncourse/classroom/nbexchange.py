@@ -11,6 +11,10 @@ selects (``ExchangeFactory``), so that the command line, ``make`` and the formgr
 - **Collect checks owners**: a submission must belong to the Unix account of the student it is
   named after. A folder dropped in ``inbound`` under someone else's name is refused (and left there
   to look at); nbgrader itself only warns, and collects it.
+- **Collect copies plain files only**: an entry of ``inbound`` that is a symbolic link or not a
+  folder, or a submission holding a symbolic link (or a hard link, a pipe, a device) anywhere, is
+  refused with a warning naming it, and the others are collected. nbgrader follows links, so a
+  link to the course's ``source/`` would be collected as the student's work, run as root.
 - **Feedback reaches a renamed notebook**: a student fetches feedback for the notebooks they
   submitted, by name; when they renamed it, the grader graded it in place of the expected one, and
   :class:`ReleaseFeedback` also releases that feedback under the name they used.
@@ -22,22 +26,29 @@ import glob
 import os
 import pwd
 import shutil
+import stat
+from contextlib import ExitStack
 
 from nbgrader.exchange.default.collect import ExchangeCollect, groupby
 from nbgrader.exchange.default.release_assignment import ExchangeReleaseAssignment
 from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
 from nbgrader.exchange.default.submit import ExchangeSubmit
-from nbgrader.utils import check_mode, notebook_hash
+from nbgrader.utils import check_mode, ignore_patterns, notebook_hash
 from traitlets import Bool
 
-from .exchange import exclusive
+from .exchange import LockError, exclusive
 
 
 class _Locked:
     _what = ""
 
     def start(self):
-        with exclusive(self.coursedir.root, f"nbgrader {self._what} {self.coursedir.assignment_id}", self.log):
+        with ExitStack() as held:
+            try:
+                held.enter_context(exclusive(self.coursedir.root, f"nbgrader {self._what} "
+                                             f"{self.coursedir.assignment_id}", self.log))
+            except LockError as error:
+                self.fail(str(error))
             return super().start()
 
 
@@ -121,9 +132,14 @@ class Collect(_Locked, ExchangeCollect):
 
     def _owner(self, path: str) -> str:
         try:
-            return pwd.getpwuid(os.stat(path).st_uid).pw_name
+            return pwd.getpwuid(os.lstat(path).st_uid).pw_name
         except KeyError:
             return "an unknown user"
+
+    def _refuse(self, filename: str, why: str) -> None:
+        self.refused.append(filename)
+        self.log.error("Refused %s: %s. It was not collected and stays in the exchange for you to look at.",
+                       filename, why)
 
     def init_src(self):
         # nbgrader's ExchangeCollect.init_src (0.9.6), with the refused submissions left out
@@ -143,12 +159,19 @@ class Collect(_Locked, ExchangeCollect):
         pattern = os.path.join(self.inbound_path, '{}+{}+*'.format(student_id, self.coursedir.assignment_id))
         records, self.refused = [], []
         for path in glob.glob(pattern):
-            record = self._path_to_record(path)
+            filename = os.path.basename(path)
+            try:
+                record = self._path_to_record(path)
+            except (ValueError, OverflowError):
+                self._refuse(filename, "its name holds no readable time")
+                continue
+            why = unsafe(path)
+            if why:
+                self._refuse(filename, why)
+                continue
             owner = self._owner(path)
             if self.owner_must_match and owner != record['username']:
-                self.refused.append((record['filename'], record['username'], owner))
-                self.log.error("Refused %s: it is named after %s but %s made it. It was not collected and stays "
-                               "in the exchange for you to look at.", record['filename'], record['username'], owner)
+                self._refuse(filename, f"it is named after {record['username']} but {owner} made it")
                 continue
             records.append(record)
         usergroups = groupby(records, lambda item: item['username'])
@@ -166,13 +189,77 @@ class Collect(_Locked, ExchangeCollect):
                 before = [r for r in ordered if r['timestamp'] <= self.duedate]
                 self.src_records.append(before[0] if before else ordered[0])
 
+    def do_copy(self, src, dest, log=None):
+        # nbgrader's Exchange.do_copy (0.9.6), except that a symbolic link is copied as a link, never
+        # followed: one put in after init_src's check is found in the copy, which is then removed.
+        size = self.get_size(src)
+        if size > 1000 * self.coursedir.max_dir_size:
+            self.log.error("Directory size is too big")
+            raise RuntimeError(f"Directory size is too big. Size is {size}, maximum size is "
+                               f"{1000 * self.coursedir.max_dir_size}")
+        try:
+            shutil.copytree(src, dest, symlinks=True,
+                            ignore=ignore_patterns(exclude=self.coursedir.ignore, include=self.coursedir.include,
+                                                   max_file_size=self.coursedir.max_file_size, log=self.log))
+            why = unsafe(dest, links_only=True)
+        except (OSError, shutil.Error) as error:
+            why = f"it could not be copied ({error})"
+        if why:
+            shutil.rmtree(dest, ignore_errors=True)
+            self._refuse(os.path.basename(src), f"{why} (changed while it was collected)")
+            return
+        if self.coursedir.groupshared:  # nbgrader's: copytree copied the modes, the group gets rw back
+            for folder, _, files in os.walk(dest):
+                for path, want in [(folder, 0o2770)] + [(os.path.join(folder, f), 0o660) for f in files]:
+                    mode = os.lstat(path).st_mode
+                    if mode & want != want:
+                        try:
+                            os.chmod(path, (mode | want) & (0o2777 if want == 0o2770 else 0o777))
+                        except PermissionError:
+                            self.log.warning("Could not update permissions of %s to make it groupshared", path)
+
     def copy_files(self):
         super().copy_files()
         # nbgrader copies a submission's modes (0777 from submit): no world-writable folder in the course
         for record in self.src_records:
             dest = self.coursedir.format_path(self.coursedir.submitted_directory, record['username'],
                                               self.coursedir.assignment_id)
-            for folder, _, _ in os.walk(dest):
+            for folder, _, _ in os.walk(dest):  # (a refused copy was removed: nothing to walk)
                 info = os.stat(folder)
                 if info.st_mode & 0o002 and os.geteuid() in (0, info.st_uid):  # copied now, by us
                     os.chmod(folder, info.st_mode & ~0o002)
+
+
+def unsafe(path: str, links_only: bool = False) -> str:
+    """Why the submission at ``path`` must not be copied ("" when it may): it is a symbolic link or not
+    a folder, or holds a symbolic link, a hard link, or something else than files and folders (a pipe
+    would hang the copy), or cannot be read. Nothing is followed."""
+    try:
+        return _unsafe(path, links_only)
+    except OSError as error:  # changed under our feet
+        return f"it cannot be read ({error})"
+
+
+def _unsafe(path: str, links_only: bool) -> str:
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        return "it is a symbolic link, not a submission"
+    if not stat.S_ISDIR(info.st_mode):
+        return "it is not a folder"
+    errors = []
+    for folder, dirs, files in os.walk(path, followlinks=False, onerror=errors.append):
+        for name in dirs + files:
+            entry = os.path.join(folder, name)
+            shown = os.path.relpath(entry, path)
+            mode = os.lstat(entry)
+            if stat.S_ISLNK(mode.st_mode):
+                return f"it holds a symbolic link ({shown})"
+            if links_only:
+                continue
+            if not (stat.S_ISDIR(mode.st_mode) or stat.S_ISREG(mode.st_mode)):
+                return f"it holds {shown}, which is neither a file nor a folder"
+            if stat.S_ISREG(mode.st_mode) and mode.st_nlink > 1:
+                return f"it holds a hard link ({shown})"
+    if errors:
+        return f"it cannot be read ({errors[0]})"
+    return ""

@@ -93,14 +93,22 @@ def _share(path: Path, gid: int) -> None:
 
 def share_course(course: Course, gid: int) -> list[str]:
     """nbgrader's groupshared layout: the instructors' group owns the course folder, the gradebook and
-    the folders in :data:`SHARED`, group-writable (folders setgid). Git sees no change (it records
-    only the executable bit); nothing else of the checkout is touched."""
+    the folders in :data:`SHARED`, group-writable (folders setgid). The course folder is also
+    sticky: the group creates files there (the gradebook's journal), but cannot rename or replace
+    one of root's (``nbgrader_config.py``, ``rnncourse/``); and closed to others. Git sees no change (it records only the
+    executable bit); nothing else of the checkout is touched."""
     root = course.root
     for name in ("submitted", "autograded", "feedback", ".grading"):
         (root / name).mkdir(exist_ok=True)
     with course.gradebook():  # the gradebook exists before anyone's first write, with the group's rights
         pass
     _share(root, gid)
+    mode = stat.S_IMODE(root.stat().st_mode)
+    # +t: the group may create in the root, but not rename or replace root's files; o-rwx: no student
+    # reaches the course (answers, gradebook) even past the view (views bind nothing of it)
+    want = (mode | stat.S_ISVTX) & ~0o007
+    if want != mode:
+        os.chmod(root, want)
     for name in GRADEBOOK_FILES:
         if (root / name).exists():
             _share(root / name, gid)

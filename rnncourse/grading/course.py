@@ -122,6 +122,7 @@ class Course:
         env = dict(os.environ)
         env["PATH"] = venv_first(env.get("PATH", ""))
         env.setdefault("KERAS_BACKEND", "torch")
+        env["PYTHONSAFEPATH"] = "1"  # `python -m` run in the course directory: nothing imported from it by accident
         env.update(config.KERNEL_THREADS)
         env["RNNCOURSE_DB_URL"] = self.gradebook_url
         env.update(extra)
