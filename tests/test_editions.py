@@ -177,10 +177,12 @@ def test_checks_keep_their_points_so_validate_grades_them(assignment):
     source = nbs.read(COURSE.notebook("source", assignment))
     for nb in (exercise(assignment), solved(assignment)):
         graded = {nbs.grade_id(c): nbs.nbgrader_meta(c) for c in nb.cells if nbs.nbgrader_meta(c)}
-        assert {k: float(m["points"]) for k, m in graded.items()} == nbs.points(source)
+        assert {k: float(m["points"]) for k, m in graded.items()} == {
+            nbs.grade_id(c): float(nbs.nbgrader_meta(c)["points"]) for c in source.cells if nbs.is_graded_code(c)}
+        assert nbs.points(nb) == nbs.points(source) and nbs.check_cells(nb).keys() == nbs.check_cells(source).keys()
         assert not any(m["locked"] or m["solution"] for m in graded.values())
         assert all(set(c.metadata) <= {"nbgrader", "tags"} for c in nb.cells)
-    # tests/test_render.py presses Validate on a blank one in JupyterLab: it fails on all 20 of a1's.
+    # tests/test_render.py presses Validate on a blank one in JupyterLab: it fails on all 32 of a1's.
 
 
 # --- links and pictures ---------------------------------------------------------------------

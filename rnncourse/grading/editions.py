@@ -19,8 +19,9 @@ notebook's namespace, when the cell runs (:func:`rnncourse.selfstudy.define_refe
 other code of a hidden test (helpers that build inputs, the checks themselves) stays visible.
 ``tests/test_editions.py`` fails if reference code is defined in an exercise notebook any other way.
 
-Validate (nbgrader's JupyterLab button) works in both editions: the checks that carry points in
-the course keep their nbgrader grade metadata, so a blank notebook fails and a solved one passes.
+Validate (nbgrader's JupyterLab button) works in both editions: every check keeps its nbgrader
+grade metadata (the visible ``check_<function>`` cells with their 0 points), so a blank notebook
+fails and a solved one passes.
 """
 
 from __future__ import annotations
@@ -144,8 +145,9 @@ def check_preamble(source: str, points: float, exercise: str) -> str:
 
 # --- the editions ----------------------------------------------------------------------------
 def selfstudy_metadata(cell) -> dict:
-    """Plain cells, except that a check that carries points keeps nbgrader's grade metadata
-    (unlocked), so that Validate reports a failing check instead of a hollow success."""
+    """Plain cells, except that every check (a grade cell: a test with points, or a visible
+    ``check_<function>`` of 0 points) keeps nbgrader's grade metadata, unlocked, so that Validate
+    reports a failing check instead of a hollow success."""
     meta = nbs.nbgrader_meta(cell)
     kept = {k: v for k, v in cell.metadata.items() if k == "tags"}
     if meta.get("grade") and cell.cell_type == "code":
