@@ -118,15 +118,23 @@ def loader_code(references: str, check: str, names: list[str]) -> str:
 # (pattern, replacement), applied in order to every cell of a self-study edition.
 GRADED_COURSE_PHRASES = [
     (re.compile(r"Hidden tests? \((\S+) points?\), run when your notebook is graded:"),
-     lambda m: f"More checks ({m.group(1)} points in the graded course):"),
-    (re.compile(r"Hidden tests? \((\S+) points?\)"), lambda m: f"More checks ({m.group(1)} points in the graded course)"),
+     lambda m: f"More checks ({_points(m.group(1))} in the graded course):"),
+    (re.compile(r"Hidden tests? \((\S+) points?\)"), lambda m: f"More checks ({_points(m.group(1))} in the graded course)"),
     (re.compile(r" ?Each failure explains itself in your feedback\."), lambda m: " Each failure explains itself."),
-    (re.compile(r"hidden checks passed"), lambda m: "more checks passed"),
-    (re.compile(r"\b([Hh])idden (test|check)"), lambda m: ("G" if m.group(1) == "H" else "g") + "raded " + m.group(2)),
+    (re.compile(r"hidden checks( of [\w ]+)? passed"), lambda m: f"more checks{m.group(1) or ''} passed"),
+    # in the lesson's text, above the exercise's checks
+    (re.compile(r"\bThe hidden test checks\b"), lambda m: "The *More checks* below check"),
+    (re.compile(r"\b([Tt])he hidden tests\b"), lambda m: f"{m.group(1)}he *More checks* below"),
+    (re.compile(r"\b([Hh])idden (test|check)"), lambda m: ("M" if m.group(1) == "H" else "m") + "ore " + m.group(2)),
 ]
 # What must not be left in a self-study edition (tests/test_editions.py checks it).
 GRADED_COURSE_WORDS = re.compile(r"(?i)\bvalidate\b|sandbox|\bsubmi(t|ssion)|when your notebook is graded|"
-                                 r"your feedback|hidden (test|check)")
+                                 r"your feedback|hidden (test|check)|graded (test|check)")
+
+
+def _points(count: str) -> str:
+    """``1 point``, ``2 points``, ``0.5 points``."""
+    return f"{count} point{'' if count == '1' else 's'}"
 
 
 def without_graded_course_phrases(text: str) -> str:
@@ -137,10 +145,9 @@ def without_graded_course_phrases(text: str) -> str:
 
 def check_preamble(source: str, points: float, exercise: str) -> str:
     """A check cell that carried points in the course says so, and what it checks."""
-    if "points in the graded course" in source:
+    if re.search(r"\bpoints? in the graded course", source):
         return source
-    count = f"{points:g} point{'' if points == 1 else 's'}"
-    return f"# More checks of `{exercise}` ({count} in the graded course).\n" + source
+    return f"# More checks of `{exercise}` ({_points(f'{points:g}')} in the graded course).\n" + source
 
 
 # --- the editions ----------------------------------------------------------------------------
