@@ -50,6 +50,14 @@ def test_grading_structure(assignment):
     exercises = nbs.solution_cells(nb)
     tested = {nbs.exercise_of(t, exercises) for t in points}
     assert tested == set(exercises), f"exercises without graded tests: {set(exercises) - tested}"
+    # A visible check is a grade cell of 0 points, so that Validate reports it when it fails
+    checks = nbs.check_cells(nb)
+    assert {c.removeprefix("check_") for c in checks} <= set(exercises), f"checks of no exercise: {list(checks)}"
+    assert all(float(nb.cells[i].metadata.nbgrader["points"]) == 0 for i in checks.values())
+    assert not [c for c, i in checks.items() if nbs.BEGIN_HIDDEN in nb.cells[i].source], "a visible check hides nothing"
+    visible = [nbs.grade_id(c) for c in nb.cells if c.cell_type == "code" and nbs.nbgrader_meta(c).get("locked")
+               and not nbs.nbgrader_meta(c).get("grade")]
+    assert not [v for v in visible if v.startswith(("check_", "test_"))], f"checks Validate would not judge: {visible}"
     for cell in nb.cells:
         meta = nbs.nbgrader_meta(cell)
         if nbs.is_solution(cell):

@@ -19,8 +19,9 @@ notebook's namespace, when the cell runs (:func:`rnncourse.selfstudy.define_refe
 other code of a hidden test (helpers that build inputs, the checks themselves) stays visible.
 ``tests/test_editions.py`` fails if reference code is defined in an exercise notebook any other way.
 
-Validate (nbgrader's JupyterLab button) works in both editions: the checks that carry points in
-the course keep their nbgrader grade metadata, so a blank notebook fails and a solved one passes.
+Validate (nbgrader's JupyterLab button) works in both editions: every check keeps its nbgrader
+grade metadata (the visible ``check_<function>`` cells with their 0 points), so a blank notebook
+fails and a solved one passes.
 """
 
 from __future__ import annotations
@@ -117,15 +118,23 @@ def loader_code(references: str, check: str, names: list[str]) -> str:
 # (pattern, replacement), applied in order to every cell of a self-study edition.
 GRADED_COURSE_PHRASES = [
     (re.compile(r"Hidden tests? \((\S+) points?\), run when your notebook is graded:"),
-     lambda m: f"More checks ({m.group(1)} points in the graded course):"),
-    (re.compile(r"Hidden tests? \((\S+) points?\)"), lambda m: f"More checks ({m.group(1)} points in the graded course)"),
+     lambda m: f"More checks ({_points(m.group(1))} in the graded course):"),
+    (re.compile(r"Hidden tests? \((\S+) points?\)"), lambda m: f"More checks ({_points(m.group(1))} in the graded course)"),
     (re.compile(r" ?Each failure explains itself in your feedback\."), lambda m: " Each failure explains itself."),
-    (re.compile(r"hidden checks passed"), lambda m: "more checks passed"),
-    (re.compile(r"\b([Hh])idden (test|check)"), lambda m: ("G" if m.group(1) == "H" else "g") + "raded " + m.group(2)),
+    (re.compile(r"hidden checks( of [\w ]+)? passed"), lambda m: f"more checks{m.group(1) or ''} passed"),
+    # in the lesson's text, above the exercise's checks
+    (re.compile(r"\bThe hidden test checks\b"), lambda m: "The *More checks* below check"),
+    (re.compile(r"\b([Tt])he hidden tests\b"), lambda m: f"{m.group(1)}he *More checks* below"),
+    (re.compile(r"\b([Hh])idden (test|check)"), lambda m: ("M" if m.group(1) == "H" else "m") + "ore " + m.group(2)),
 ]
 # What must not be left in a self-study edition (tests/test_editions.py checks it).
 GRADED_COURSE_WORDS = re.compile(r"(?i)\bvalidate\b|sandbox|\bsubmi(t|ssion)|when your notebook is graded|"
-                                 r"your feedback|hidden (test|check)")
+                                 r"your feedback|hidden (test|check)|graded (test|check)")
+
+
+def _points(count: str) -> str:
+    """``1 point``, ``2 points``, ``0.5 points``."""
+    return f"{count} point{'' if count == '1' else 's'}"
 
 
 def without_graded_course_phrases(text: str) -> str:
@@ -136,16 +145,16 @@ def without_graded_course_phrases(text: str) -> str:
 
 def check_preamble(source: str, points: float, exercise: str) -> str:
     """A check cell that carried points in the course says so, and what it checks."""
-    if "points in the graded course" in source:
+    if re.search(r"\bpoints? in the graded course", source):
         return source
-    count = f"{points:g} point{'' if points == 1 else 's'}"
-    return f"# More checks of `{exercise}` ({count} in the graded course).\n" + source
+    return f"# More checks of `{exercise}` ({_points(f'{points:g}')} in the graded course).\n" + source
 
 
 # --- the editions ----------------------------------------------------------------------------
 def selfstudy_metadata(cell) -> dict:
-    """Plain cells, except that a check that carries points keeps nbgrader's grade metadata
-    (unlocked), so that Validate reports a failing check instead of a hollow success."""
+    """Plain cells, except that every check (a grade cell: a test with points, or a visible
+    ``check_<function>`` of 0 points) keeps nbgrader's grade metadata, unlocked, so that Validate
+    reports a failing check instead of a hollow success."""
     meta = nbs.nbgrader_meta(cell)
     kept = {k: v for k, v in cell.metadata.items() if k == "tags"}
     if meta.get("grade") and cell.cell_type == "code":

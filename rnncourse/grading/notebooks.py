@@ -32,9 +32,21 @@ def is_solution(cell) -> bool:
     return bool(nbgrader_meta(cell).get("solution"))
 
 
-def is_test(cell) -> bool:
+def is_graded_code(cell) -> bool:
+    """A locked grade cell of code: a test (``test_*``, with points) or a visible check (``check_*``)."""
     meta = nbgrader_meta(cell)
     return bool(meta.get("grade")) and not meta.get("solution") and cell.cell_type == "code"
+
+
+def is_check(cell) -> bool:
+    """A visible check, ``check_<exercise>``: a grade cell of 0 points, so that nbgrader's Validate
+    reports it when it fails (a failed 0-point cell counts there) while grading gives it nothing."""
+    return is_graded_code(cell) and str(grade_id(cell)).startswith("check_")
+
+
+def is_test(cell) -> bool:
+    """A test cell that carries the points of its exercise (``test_<exercise>_<what>``)."""
+    return is_graded_code(cell) and not is_check(cell)
 
 
 def solution_cells(nb) -> dict[str, int]:
@@ -47,7 +59,13 @@ def test_cells(nb) -> dict[str, int]:
 
 
 def points(nb) -> dict[str, float]:
+    """test grade id -> its points (the visible checks, of 0 points, are not tests)."""
     return {grade_id(c): float(nbgrader_meta(c)["points"]) for c in nb.cells if is_test(c)}
+
+
+def check_cells(nb) -> dict[str, int]:
+    """grade id -> index of every visible check graded with 0 points."""
+    return {grade_id(c): i for i, c in enumerate(nb.cells) if is_check(c)}
 
 
 def exercise_of(test_id: str, exercises) -> str:
