@@ -220,6 +220,18 @@ MISTAKES = [
     Mistake("no_output_dropout", "CharLSTM", (("self.lstm_to_logits(self.dropout(h_seq))", "self.lstm_to_logits(h_seq)"),),
             why="no dropout on the LSTM outputs"),
     Mistake("lstm_not_batch_first", "CharLSTM", ((", batch_first=True, dropout=dropout)", ", dropout=dropout)"),), why="time-first nn.LSTM"),
+    # found in review: a fresh optimizer every step, a cell loop for every model
+    Mistake("optimizer_in_loop", "train", (
+        ("""    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / num_steps)
+""", ""),
+        ("        optimizer.zero_grad()\n",
+         "        optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate * (1 - step / num_steps))\n"
+         "        optimizer.zero_grad()\n"),
+        ("        scheduler.step()\n", ""),
+    ), why="a new Adam at every step (its running averages start from zero each time), the schedule set by hand"),
+    Mistake("rnn_loop_in_train", "train", (("sequence_log_probs(model, batch_ix)", "rnn_loop(model, batch_ix)"),),
+            why="rnn_loop for every model: whole-sequence models have no initial_state"),
 ]
 
 ALTERNATIVES = [
