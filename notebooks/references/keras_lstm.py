@@ -180,9 +180,9 @@ def _ref_generate_poem(model, vocab, prefix, n_chars=300, temperature=0.5, seed=
     clean = "".join(c for c in (prefix if slip == "not_lowercased" else prefix.lower()) if c in vocab.stoi)
     rng = np.random.default_rng(0 if slip == "seed_zero" else seed)
     reset_states(model)
-    first = ([] if slip == "no_end" and clean else [vocab.end_id]) + vocab.encode(clean, add_end=False)
+    first = ([] if slip == "no_end" and clean else [vocab.end_id]) + vocab.encode(clean, add_end=slip == "encode_adds_end")
     probas = ops.convert_to_numpy(model(np.array([first])))[0, -1]
-    text = clean
+    text = "" if slip == "prefix_dropped" else clean
     for _ in range(n_chars):
         index = _ref_sample(probas, temperature, rng if slip != "new_rng" else np.random.default_rng(seed))
         if slip == "stop_at_end" and index == vocab.end_id:
