@@ -292,6 +292,10 @@ MISTAKES = [
             why="the callback's True does not stop training"),
     Mistake("callback_from_zero", "model", (("callback(iteration, loss, gradients, parameters):\n            break", "callback(iteration - 1, loss, gradients, parameters):\n            break"),),
             why="the callback's iterations counted from 0"),
+    # found in review: the norm of the list of arrays
+    Mistake("norm_of_the_list", "clip_by_norm", (("np.sqrt(sum(np.sum(value ** 2) for value in gradients.values()))",
+                                                  "np.linalg.norm(list(gradients.values()))"),),
+            why="np.linalg.norm of the list of arrays: they have different shapes"),
 ]
 
 ALTERNATIVES = [
