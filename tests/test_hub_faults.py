@@ -143,7 +143,8 @@ def graded(room):
         pages = sorted((home(settings, name) / H1 / "feedback").glob("*/*.html"))
         fetched[key] = [page_text(p.read_text()) for p in pages]
     return {"s": s, "collect": collected.stdout + collected.stderr, "totals": totals(course, [H1]),
-            "feedback": fetched, "released": released.stdout, "course": course}
+            "feedback": fetched, "released": released.stdout, "course": course, "later": later,
+            "blank": Path(blank).read_bytes()}
 
 
 def settings_course(settings):
@@ -159,9 +160,10 @@ def total(graded, key):
 def test_submit_twice_latest_counts(graded):
     assert total(graded, "s1") == fixture.TOTAL, graded["totals"]
     submitted = graded["course"].path("submitted", H1, graded["s"]["s1"])
-    stamp = (submitted / "timestamp.txt").read_text()
-    assert "forged" not in str(list(submitted.iterdir())) and not stamp.startswith(
-        (datetime.now(timezone.utc) + timedelta(minutes=4)).strftime("%Y-%m-%d %H:%M")), stamp
+    stamp = (submitted / "timestamp.txt").read_text().strip()
+    assert stamp != graded["later"], "s6's forged submission (timestamped later) was collected as s1's"
+    assert (submitted / fixture.NOTEBOOK).read_bytes() != graded["blank"], \
+        "the collected notebook is a blank one (s1's first submission, or s6's forged one), not s1's latest"
 
 
 def test_late_submission_flagged_and_penalised(graded):
@@ -334,6 +336,8 @@ def test_no_student_can_rename_the_course_folder(room):
                         f"{str(course_folder) + '-gone'!r}); print('RENAMED')\nexcept OSError as e: print('REFUSED', e.errno)")
     assert "REFUSED" in attempt.stdout and course_folder.is_dir(), output(attempt)
     assert stat.S_IMODE(room.exchange.stat().st_mode) == 0o1777
+    own = as_user(room, room.students[1], "/bin/ls", str(home(room, room.students[1])))
+    assert own.returncode == 0, f"the view did not start (positive control): {output(own)}"
     assert as_user(room, room.students[1], "/bin/ls", str(room.root)).returncode != 0, \
         "the course directory does not exist in a student's view"
 
