@@ -30,12 +30,12 @@ import nbformat
 import pytest
 
 from browser import Contents, Person, chromium, step
-from classroom import classroom, home, instructor, output, remove_classroom
+from classroom import classroom, home, instructor, remove_classroom
 from rnncourse.classroom.accounts import read_passwords
 from rnncourse.classroom.hub import Hub, descendants, login_page_up, service_token
 from rnncourse.classroom.spawner import servers_inside
 from rnncourse.grading import notebooks as nbs
-from support import course_copy, run, sandbox_flags, totals
+from support import course_copy, output, run, sandbox_flags, totals
 
 pytestmark = pytest.mark.xdist_group("hub_browser")
 

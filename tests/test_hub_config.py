@@ -256,3 +256,31 @@ def test_students_get_no_login_shell_and_earlier_accounts_lose_theirs(tmp_path):
         for name in s.users:
             accounts.remove_account(name)
         subprocess.run(["groupdel", s.instructors_group], capture_output=True)
+
+
+def test_servers_inside_stops_at_the_first_process_that_is_not_bubblewrap(tmp_path):
+    """The spawner signals the server inside a view: bubblewrap's processes are walked through (one
+    /proc walk, hub.descendants), the server's own children are not."""
+    import subprocess
+    import time
+
+    from rnncourse.classroom.hub import descendants
+    from rnncourse.classroom.spawner import servers_inside
+
+    fake = tmp_path / "bwrap"  # its processes are named bwrap
+    fake.symlink_to("/bin/sh")
+    outer = subprocess.Popen([str(fake), "-c", f"{fake} -c \"sh -c 'sleep 60; :' & wait\" & wait"])
+    try:
+        deadline = time.time() + 10
+        while len(descendants(outer.pid)) < 3 and time.time() < deadline:
+            time.sleep(0.05)
+        inner, server, sleep = descendants(outer.pid)
+        names = [Path(f"/proc/{p}/comm").read_text().strip() for p in (inner, server, sleep)]
+        assert names == ["bwrap", "sh", "sleep"], names
+        assert servers_inside(outer.pid) == [server]
+        assert descendants(outer.pid, into=lambda p: False) == [inner]
+    finally:
+        for pid in descendants(outer.pid):
+            os.kill(pid, 9)
+        outer.kill()
+        outer.wait()

@@ -40,12 +40,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from classroom import as_user, classroom, home, instructor, output, panel, python_as, remove_classroom
+from classroom import as_user, classroom, home, instructor, panel, python_as, remove_classroom
 from hostile import cases as catalog
 from hostile import fixture
 from rnncourse.classroom import exchange
 from rnncourse.classroom.provision import provision
-from support import fixture_course, run, sandbox_flags, totals
+from support import fixture_course, output, run, sandbox_flags, totals
 
 pytestmark = pytest.mark.xdist_group("hub_faults")
 
