@@ -284,3 +284,29 @@ def test_servers_inside_stops_at_the_first_process_that_is_not_bubblewrap(tmp_pa
             os.kill(pid, 9)
         outer.kill()
         outer.wait()
+
+
+def test_exchange_commands_leave_a_shared_course_group_writable(shared_course, tmp_path):
+    """root's umask (022) would make submitted/<student> 2755 in `make collect`: the instructor's next
+    collect could not replace it. In a course shared with the instructors' group the exchange commands
+    run with umask 002; elsewhere with the caller's."""
+    import sys
+
+    from rnncourse.classroom import __main__ as cli
+    from rnncourse.grading.course import Course
+
+    root, _ = shared_course
+    machine = tmp_path / "machine.toml"
+    machine.write_text('[accounts]\ninstructors_group = "staff"\n')
+    alone = tmp_path / "alone"
+    (alone / "submitted").mkdir(parents=True)
+    mkdir = [sys.executable, "-c", "import os; os.mkdir(os.path.join('submitted', 'student'))"]
+    before = os.umask(0o022)
+    try:
+        for course_root in (root, alone):
+            s = settings.load(course_with(course_root), machine)
+            cli._run(Course(course_root, course_id="rnn-names"), s, mkdir, "mkdir")
+    finally:
+        os.umask(before)
+    assert stat.S_IMODE((root / "submitted" / "student").stat().st_mode) == 0o2775
+    assert stat.S_IMODE((alone / "submitted" / "student").stat().st_mode) == 0o755
