@@ -137,8 +137,51 @@ def test_exchange_check_names_each_fix(tmp_path):
     os.chmod(root / "rnn-names" / "inbound", 0o777)
     fixes = [p.fix for p in exchange.check(root, "rnn-names", shared=False)]
     assert fixes == [f"chmod 1777 {root}", f"chmod 2733 {root / 'rnn-names' / 'inbound'}"]
+    with pytest.raises(exchange.ExchangeError, match=f"everyone to write.*Fix: chmod 1777 {root}"):
+        exchange.prepare(root, "rnn-names", shared=False)
+    assert stat.S_IMODE(root.stat().st_mode) == 0o755, "an existing root is the admin's: checked, never changed"
+    os.chmod(root, 0o777)  # writable by everyone but not sticky: not enough for check either
+    assert [p.fix for p in exchange.check(root, "rnn-names", shared=False)][0] == f"chmod 1777 {root}"
+    os.chmod(root, 0o1777)
     exchange.prepare(root, "rnn-names", shared=False)
     assert exchange.check(root, "rnn-names", shared=False) == []
+
+
+def test_prepare_makes_a_new_root_1777_and_leaves_an_existing_one_to_the_admin(tmp_path):
+    root = tmp_path / "made" / "exchange"
+    exchange.prepare(root, "rnn-names", shared=False)
+    assert stat.S_IMODE(root.stat().st_mode) == 0o1777
+    admins = tmp_path / "admins"
+    admins.mkdir()
+    os.chmod(admins, 0o770)
+    with pytest.raises(exchange.ExchangeError, match="chmod 1777"):
+        exchange.prepare(admins, "rnn-names", shared=False)
+    assert stat.S_IMODE(admins.stat().st_mode) == 0o770 and not (admins / "rnn-names").exists()
+
+
+@pytest.mark.parametrize("planted", ["link", "someone else's"])
+def test_prepare_refuses_a_course_folder_it_should_not_take_over(tmp_path, planted):
+    """Root's prepare chowns and chmods the course's folders of the exchange: never through a link,
+    never one that a student (or anyone but root and the instructor) made first."""
+    import pwd
+
+    root = tmp_path / "exchange"
+    root.mkdir()
+    os.chmod(root, 0o1777)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    os.chmod(elsewhere, 0o700)
+    nobody = pwd.getpwnam("nobody").pw_uid
+    if planted == "link":
+        (root / "rnn-names").symlink_to(elsewhere)
+    else:
+        (root / "rnn-names").mkdir()
+        os.chown(root / "rnn-names", nobody, -1)
+    with pytest.raises(exchange.ExchangeError, match="symbolic link" if planted == "link" else "owned by nobody"):
+        exchange.prepare(root, "rnn-names", shared=True, uid=os.geteuid(), gid=os.getegid())
+    assert stat.S_IMODE(elsewhere.stat().st_mode) == 0o700 and not any(elsewhere.iterdir())
+    if planted != "link":
+        assert (root / "rnn-names").stat().st_uid == nobody and not any((root / "rnn-names").iterdir())
 
 
 @pytest.mark.parametrize("planted", ["lock", "folder", "hard link"])

@@ -283,7 +283,12 @@ def test_wrong_exchange_permissions_name_the_fix(room):
         refused = instructor(room, "collect", H1)
         assert f"chmod {exchange.MODES['inbound'][1]:04o} {inbound}" in refused.stdout + refused.stderr
     finally:
-        fixed = instructor(room, "setup")  # make hub's setup repairs the modes
+        kept = instructor(room, "setup")  # the exchange's root is the admin's: setup names the fix, changes nothing
+        left = stat.S_IMODE(room.exchange.stat().st_mode)
+        os.chmod(room.exchange, 0o1777)  # the admin applies it
+        fixed = instructor(room, "setup")  # then make hub's setup repairs the course's folders
+    assert kept.returncode != 0 and f"chmod 1777 {room.exchange}" in kept.stdout + kept.stderr, output(kept)
+    assert left == 0o755
     assert fixed.returncode == 0, output(fixed)
     assert exchange.check(room.exchange, room.course_id, shared=True) == []
     panel(room, student, ("submit_assignment", H1))  # works again, as before
