@@ -11,7 +11,6 @@ import grp
 import os
 import pwd
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,8 @@ from pathlib import Path
 from rnncourse.classroom import accounts, views
 from rnncourse.classroom.settings import Settings, load
 from rnncourse.grading.course import Course
+from rnncourse.grading.pgserver import free_port
+from support import output
 
 TEMPLATE = """\
 [hub]
@@ -45,12 +46,6 @@ late_penalty = "{late}"
 tmp_size = "256M"
 """
 TEST_ACCOUNT = re.compile(r"^t(\d+)[a-z]+-")
-
-
-def free_port() -> int:
-    from rnncourse.classroom.hub import free_port as port
-
-    return port()
 
 
 def reap_stale_accounts() -> None:
@@ -97,25 +92,12 @@ def as_user(settings: Settings, user: str, *argv: str, role: str = "student",
                           capture_output=True, text=True, timeout=timeout)
 
 
-def nbgrader_as(settings: Settings, user: str, *args: str) -> subprocess.CompletedProcess:
-    """An nbgrader command run by a student, as the Assignments panel runs it (their config, their view)."""
-    return as_user(settings, user, sys.executable, "-m", "nbgrader", *args)
-
-
 def python_as(settings: Settings, user: str, code: str) -> subprocess.CompletedProcess:
     return as_user(settings, user, sys.executable, "-c", code)
 
 
-def output(proc: subprocess.CompletedProcess) -> str:
-    return f"exit code {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-
-
 def home(settings: Settings, user: str) -> Path:
     return settings.student_home(user)
-
-
-def wipe(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
 
 
 # What the Assignments panel runs on the student's server (nbgrader's assignment_list server extension,

@@ -30,12 +30,12 @@ import nbformat
 import pytest
 
 from browser import Contents, Person, chromium, step
-from classroom import classroom, home, instructor, output, remove_classroom
+from classroom import classroom, home, instructor, remove_classroom
 from rnncourse.classroom.accounts import read_passwords
 from rnncourse.classroom.hub import Hub, descendants, login_page_up, service_token
 from rnncourse.classroom.spawner import servers_inside
 from rnncourse.grading import notebooks as nbs
-from support import course_copy, run, sandbox_flags, totals
+from support import course_copy, output, run, sandbox_flags, totals
 
 pytestmark = pytest.mark.xdist_group("hub_browser")
 
@@ -185,8 +185,20 @@ def test_student2_submits_blank_and_cannot_read_student1(room):
         text = student.run_first_cell("TARGETS")
     found = json.loads(re.search(r"\{.*\}", text, re.S).group(0))
     assert set(found) == set(targets), text
-    assert all(result in ("PermissionError", "FileNotFoundError") for result in found.values()), found
-    assert found["student 1's submission, by its exact name"] == "PermissionError", found
+    # What student 2's view holds (rnncourse.classroom.views): their own home and the exchange; nothing
+    # of the course directory, no other home. In the exchange, inbound lets others create but not list
+    # and a submission 0770, its group the instructors' (nbexchange.Submit).
+    absent, refused = "FileNotFoundError", "PermissionError"
+    assert found == {
+        "student 1's fetched notebook": absent,
+        "student 1's home": absent,
+        "the exchange's inbound": refused,
+        "student 1's submission, by its exact name": refused,
+        "student 1's submission folder": refused,
+        "the course's submitted/": absent,
+        "the course's source": absent,
+        "the gradebook": absent,
+    }, found
     student.close()
 
 

@@ -137,8 +137,51 @@ def test_exchange_check_names_each_fix(tmp_path):
     os.chmod(root / "rnn-names" / "inbound", 0o777)
     fixes = [p.fix for p in exchange.check(root, "rnn-names", shared=False)]
     assert fixes == [f"chmod 1777 {root}", f"chmod 2733 {root / 'rnn-names' / 'inbound'}"]
+    with pytest.raises(exchange.ExchangeError, match=f"everyone to write.*Fix: chmod 1777 {root}"):
+        exchange.prepare(root, "rnn-names", shared=False)
+    assert stat.S_IMODE(root.stat().st_mode) == 0o755, "an existing root is the admin's: checked, never changed"
+    os.chmod(root, 0o777)  # writable by everyone but not sticky: not enough for check either
+    assert [p.fix for p in exchange.check(root, "rnn-names", shared=False)][0] == f"chmod 1777 {root}"
+    os.chmod(root, 0o1777)
     exchange.prepare(root, "rnn-names", shared=False)
     assert exchange.check(root, "rnn-names", shared=False) == []
+
+
+def test_prepare_makes_a_new_root_1777_and_leaves_an_existing_one_to_the_admin(tmp_path):
+    root = tmp_path / "made" / "exchange"
+    exchange.prepare(root, "rnn-names", shared=False)
+    assert stat.S_IMODE(root.stat().st_mode) == 0o1777
+    admins = tmp_path / "admins"
+    admins.mkdir()
+    os.chmod(admins, 0o770)
+    with pytest.raises(exchange.ExchangeError, match="chmod 1777"):
+        exchange.prepare(admins, "rnn-names", shared=False)
+    assert stat.S_IMODE(admins.stat().st_mode) == 0o770 and not (admins / "rnn-names").exists()
+
+
+@pytest.mark.parametrize("planted", ["link", "someone else's"])
+def test_prepare_refuses_a_course_folder_it_should_not_take_over(tmp_path, planted):
+    """Root's prepare chowns and chmods the course's folders of the exchange: never through a link,
+    never one that a student (or anyone but root and the instructor) made first."""
+    import pwd
+
+    root = tmp_path / "exchange"
+    root.mkdir()
+    os.chmod(root, 0o1777)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    os.chmod(elsewhere, 0o700)
+    nobody = pwd.getpwnam("nobody").pw_uid
+    if planted == "link":
+        (root / "rnn-names").symlink_to(elsewhere)
+    else:
+        (root / "rnn-names").mkdir()
+        os.chown(root / "rnn-names", nobody, -1)
+    with pytest.raises(exchange.ExchangeError, match="symbolic link" if planted == "link" else "owned by nobody"):
+        exchange.prepare(root, "rnn-names", shared=True, uid=os.geteuid(), gid=os.getegid())
+    assert stat.S_IMODE(elsewhere.stat().st_mode) == 0o700 and not any(elsewhere.iterdir())
+    if planted != "link":
+        assert (root / "rnn-names").stat().st_uid == nobody and not any((root / "rnn-names").iterdir())
 
 
 @pytest.mark.parametrize("planted", ["lock", "folder", "hard link"])
@@ -256,3 +299,57 @@ def test_students_get_no_login_shell_and_earlier_accounts_lose_theirs(tmp_path):
         for name in s.users:
             accounts.remove_account(name)
         subprocess.run(["groupdel", s.instructors_group], capture_output=True)
+
+
+def test_servers_inside_stops_at_the_first_process_that_is_not_bubblewrap(tmp_path):
+    """The spawner signals the server inside a view: bubblewrap's processes are walked through (one
+    /proc walk, hub.descendants), the server's own children are not."""
+    import subprocess
+    import time
+
+    from rnncourse.classroom.hub import descendants
+    from rnncourse.classroom.spawner import servers_inside
+
+    fake = tmp_path / "bwrap"  # its processes are named bwrap
+    fake.symlink_to("/bin/sh")
+    outer = subprocess.Popen([str(fake), "-c", f"{fake} -c \"sh -c 'sleep 60; :' & wait\" & wait"])
+    try:
+        deadline = time.time() + 10
+        while len(descendants(outer.pid)) < 3 and time.time() < deadline:
+            time.sleep(0.05)
+        inner, server, sleep = descendants(outer.pid)
+        names = [Path(f"/proc/{p}/comm").read_text().strip() for p in (inner, server, sleep)]
+        assert names == ["bwrap", "sh", "sleep"], names
+        assert servers_inside(outer.pid) == [server]
+        assert descendants(outer.pid, into=lambda p: False) == [inner]
+    finally:
+        for pid in descendants(outer.pid):
+            os.kill(pid, 9)
+        outer.kill()
+        outer.wait()
+
+
+def test_exchange_commands_leave_a_shared_course_group_writable(shared_course, tmp_path):
+    """root's umask (022) would make submitted/<student> 2755 in `make collect`: the instructor's next
+    collect could not replace it. In a course shared with the instructors' group the exchange commands
+    run with umask 002; elsewhere with the caller's."""
+    import sys
+
+    from rnncourse.classroom import __main__ as cli
+    from rnncourse.grading.course import Course
+
+    root, _ = shared_course
+    machine = tmp_path / "machine.toml"
+    machine.write_text('[accounts]\ninstructors_group = "staff"\n')
+    alone = tmp_path / "alone"
+    (alone / "submitted").mkdir(parents=True)
+    mkdir = [sys.executable, "-c", "import os; os.mkdir(os.path.join('submitted', 'student'))"]
+    before = os.umask(0o022)
+    try:
+        for course_root in (root, alone):
+            s = settings.load(course_with(course_root), machine)
+            cli._run(Course(course_root, course_id="rnn-names"), s, mkdir, "mkdir")
+    finally:
+        os.umask(before)
+    assert stat.S_IMODE((root / "submitted" / "student").stat().st_mode) == 0o2775
+    assert stat.S_IMODE((alone / "submitted" / "student").stat().st_mode) == 0o755

@@ -40,12 +40,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from classroom import as_user, classroom, home, instructor, output, panel, python_as, remove_classroom
+from classroom import as_user, classroom, home, instructor, panel, python_as, remove_classroom
 from hostile import cases as catalog
 from hostile import fixture
 from rnncourse.classroom import exchange
 from rnncourse.classroom.provision import provision
-from support import fixture_course, run, sandbox_flags, totals
+from support import fixture_course, output, run, sandbox_flags, totals
 
 pytestmark = pytest.mark.xdist_group("hub_faults")
 
@@ -143,7 +143,8 @@ def graded(room):
         pages = sorted((home(settings, name) / H1 / "feedback").glob("*/*.html"))
         fetched[key] = [page_text(p.read_text()) for p in pages]
     return {"s": s, "collect": collected.stdout + collected.stderr, "totals": totals(course, [H1]),
-            "feedback": fetched, "released": released.stdout, "course": course}
+            "feedback": fetched, "released": released.stdout, "course": course, "later": later,
+            "blank": Path(blank).read_bytes()}
 
 
 def settings_course(settings):
@@ -159,9 +160,10 @@ def total(graded, key):
 def test_submit_twice_latest_counts(graded):
     assert total(graded, "s1") == fixture.TOTAL, graded["totals"]
     submitted = graded["course"].path("submitted", H1, graded["s"]["s1"])
-    stamp = (submitted / "timestamp.txt").read_text()
-    assert "forged" not in str(list(submitted.iterdir())) and not stamp.startswith(
-        (datetime.now(timezone.utc) + timedelta(minutes=4)).strftime("%Y-%m-%d %H:%M")), stamp
+    stamp = (submitted / "timestamp.txt").read_text().strip()
+    assert stamp != graded["later"], "s6's forged submission (timestamped later) was collected as s1's"
+    assert (submitted / fixture.NOTEBOOK).read_bytes() != graded["blank"], \
+        "the collected notebook is a blank one (s1's first submission, or s6's forged one), not s1's latest"
 
 
 def test_late_submission_flagged_and_penalised(graded):
@@ -281,7 +283,12 @@ def test_wrong_exchange_permissions_name_the_fix(room):
         refused = instructor(room, "collect", H1)
         assert f"chmod {exchange.MODES['inbound'][1]:04o} {inbound}" in refused.stdout + refused.stderr
     finally:
-        fixed = instructor(room, "setup")  # make hub's setup repairs the modes
+        kept = instructor(room, "setup")  # the exchange's root is the admin's: setup names the fix, changes nothing
+        left = stat.S_IMODE(room.exchange.stat().st_mode)
+        os.chmod(room.exchange, 0o1777)  # the admin applies it
+        fixed = instructor(room, "setup")  # then make hub's setup repairs the course's folders
+    assert kept.returncode != 0 and f"chmod 1777 {room.exchange}" in kept.stdout + kept.stderr, output(kept)
+    assert left == 0o755
     assert fixed.returncode == 0, output(fixed)
     assert exchange.check(room.exchange, room.course_id, shared=True) == []
     panel(room, student, ("submit_assignment", H1))  # works again, as before
@@ -334,6 +341,8 @@ def test_no_student_can_rename_the_course_folder(room):
                         f"{str(course_folder) + '-gone'!r}); print('RENAMED')\nexcept OSError as e: print('REFUSED', e.errno)")
     assert "REFUSED" in attempt.stdout and course_folder.is_dir(), output(attempt)
     assert stat.S_IMODE(room.exchange.stat().st_mode) == 0o1777
+    own = as_user(room, room.students[1], "/bin/ls", str(home(room, room.students[1])))
+    assert own.returncode == 0, f"the view did not start (positive control): {output(own)}"
     assert as_user(room, room.students[1], "/bin/ls", str(room.root)).returncode != 0, \
         "the course directory does not exist in a student's view"
 

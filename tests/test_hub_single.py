@@ -11,12 +11,12 @@ from __future__ import annotations
 import pytest
 
 from browser import Person, chromium, step
-from classroom import free_port, instructor, output
+from classroom import free_port, instructor
 from hostile import fixture
 from rnncourse.classroom.accounts import read_passwords
 from rnncourse.classroom.hub import Hub
 from rnncourse.classroom.settings import load
-from support import fixture_course
+from support import fixture_course, output
 
 pytestmark = pytest.mark.xdist_group("hub_single")
 

@@ -15,10 +15,9 @@ import zipfile
 import nbformat
 import pytest
 
-from classroom import output
 from hostile import cases as catalog
 from hostile import fixture
-from support import fixture_course, run, sandbox_flags, totals
+from support import fixture_course, output, run, sandbox_flags, totals
 
 pytestmark = pytest.mark.xdist_group("lms")
 

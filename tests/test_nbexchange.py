@@ -127,3 +127,24 @@ def test_a_strange_entry_is_refused_and_the_others_collected(place, caplog, what
     assert app.refused == [name.name], caplog.text
     assert not collected(place, "s1").exists()
     assert (collected(place, "s2") / "fixture.ipynb").read_text() == "my work"
+
+
+def test_a_submission_changed_after_the_time_it_claims_counts_as_handed_in_then(place, caplog):
+    """s1's folder name and timestamp.txt claim a day long gone, but its files were written now (their
+    ctime, which no student can set): collected as submitted now. s2's honest claim is kept as is."""
+    from datetime import datetime, timezone
+
+    from nbgrader.utils import parse_utc
+
+    course, inbound = place
+    now = datetime.now(timezone.utc)
+    honest = now.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    submission(inbound, "s1", EARLY)
+    submission(inbound, "s2", honest)
+    collect(place, caplog)
+    stamp = (collected(place, "s1") / "timestamp.txt").read_text()
+    assert abs(parse_utc(stamp) - now.replace(tzinfo=None)).total_seconds() < 30, stamp
+    assert stamp.endswith(" UTC") and parse_utc(stamp) > parse_utc(EARLY)
+    assert f"s1's submission s1+{A}+{EARLY}" in caplog.text and "was changed at" in caplog.text
+    assert (collected(place, "s2") / "timestamp.txt").read_text() == honest
+    assert "s2's submission" not in caplog.text

@@ -10,7 +10,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import pytest
 from browser import chromium
 from rnncourse.grading import editions
 from rnncourse.grading import notebooks as nbs
+from rnncourse.grading.pgserver import free_port
 from support import ASSIGNMENTS, COURSE, ROOT
 
 pytestmark = pytest.mark.xdist_group("render")
@@ -81,12 +81,6 @@ def broken_fixture(root: Path) -> None:
                     "error", ename="ZeroDivisionError", evalue="division by zero", traceback=["ZeroDivisionError: division by zero"])])]
     (root / "render-fixture").mkdir()
     nbformat.write(nb, str(root / BROKEN_FIXTURE))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

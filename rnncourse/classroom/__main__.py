@@ -109,11 +109,23 @@ def _env(settings: Settings, course: Course) -> dict:
     return env
 
 
+def _umask(course: Course, settings: Settings) -> int:
+    """The umask of the exchange commands: 0o002 when the course is shared with the instructors' group
+    (what root makes in submitted/, feedback/, the exchange stays the group's to update and remove:
+    with root's usual 022, ``make collect`` as root would leave submitted/<student> 2755, and the
+    instructor's next collect could not replace it), else -1 (the caller's, unchanged)."""
+    return 0o002 if group_shared(course.root, settings) else -1
+
+
 def _nbgrader(course: Course, settings: Settings, *args: str) -> str:
     """Run an nbgrader command; its (filtered) output. Exits on failure with nbgrader's message.
     A wait for the exchange lock is shown as it happens."""
-    proc = subprocess.Popen([sys.executable, "-m", "nbgrader", *args, "--log-level=INFO"], cwd=course.root,
-                            env=_env(settings, course), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return _run(course, settings, [sys.executable, "-m", "nbgrader", *args, "--log-level=INFO"], args[0])
+
+
+def _run(course: Course, settings: Settings, argv: list[str], what: str) -> str:
+    proc = subprocess.Popen(argv, cwd=course.root, env=_env(settings, course), umask=_umask(course, settings),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines = []
     for line in proc.stdout:
         if "waiting for" in line:
@@ -123,7 +135,7 @@ def _nbgrader(course: Course, settings: Settings, *args: str) -> str:
     proc.wait()
     shown = quiet("".join(lines))
     if proc.returncode != 0:
-        raise SystemExit(f"{shown}\nnbgrader {args[0]} failed (exit code {proc.returncode}); nothing else was done")
+        raise SystemExit(f"{shown}\nnbgrader {what} failed (exit code {proc.returncode}); nothing else was done")
     return shown
 
 

@@ -54,10 +54,9 @@ def check(root: Path, course_id: str, shared: bool, owner: int | None = None) ->
     remake = "run `make hub` once as root (it makes the exchange with nbgrader's permissions; nothing in it is lost)"
     if not root.is_dir():
         return [Problem(root, "the exchange folder does not exist", f"{remake}, or: install -d -m 1777 {root}")]
-    mode = stat.S_IMODE(root.stat().st_mode)
-    if mode & 0o777 != 0o777:
-        problems.append(Problem(root, f"mode {mode:04o}, nbgrader needs everyone to write here (1777)",
-                                f"chmod 1777 {root}"))
+    problem = _root_problem(root)
+    if problem:
+        problems.append(problem)
     for name, modes in MODES.items():
         folder = root / course_id / name
         want = modes[1] if shared else modes[0]
@@ -82,26 +81,55 @@ def _user(uid: int) -> str:
         return str(uid)
 
 
+def _root_problem(root: Path) -> Problem | None:
+    """The exchange's root must let everyone write (nbgrader's requirement: every student creates their
+    submission there) and be sticky (no one renames or removes another's entry): mode 1777."""
+    mode = stat.S_IMODE(root.stat().st_mode)
+    if mode & ROOT_MODE != ROOT_MODE:
+        return Problem(root, f"mode {mode:04o}; nbgrader needs everyone to write here, and the classroom the "
+                             "sticky bit so that no one can rename another's entry (1777)", f"chmod 1777 {root}")
+    return None
+
+
+class ExchangeError(RuntimeError):
+    pass
+
+
 def prepare(root: Path, course_id: str, shared: bool, uid: int | None = None, gid: int | None = None) -> list[str]:
-    """Make (or repair) the exchange with nbgrader's modes; what was done. Never deletes anything."""
+    """Make (or repair) the course's folders of the exchange with nbgrader's modes; what was done.
+    Never deletes anything. The root is made 1777 when it is made here; an existing root is the
+    admin's (it may serve other courses): it is checked, never changed (:class:`ExchangeError` names
+    the fix). A course folder that is a symbolic link, or owned by someone else than root or the
+    instructor (``uid``; this user without one), is refused rather than followed or taken over."""
     done = []
     if not root.is_dir():
         root.mkdir(parents=True)
-        done.append(f"made {root}")
-    if stat.S_IMODE(root.stat().st_mode) != ROOT_MODE:
         os.chmod(root, ROOT_MODE)
-        done.append(f"chmod 1777 {root}")
+        done.append(f"made {root} (mode 1777)")
+    problem = _root_problem(root)
+    if problem:
+        raise ExchangeError(f"{problem} (the exchange's root was left as it is)")
+    owners = {0, os.geteuid() if uid is None else uid}
     for name, modes in MODES.items():
         folder = root / course_id / name
-        if not folder.is_dir():
+        try:
+            info = os.lstat(folder)
+        except FileNotFoundError:
             folder.mkdir(parents=True)
             done.append(f"made {folder}")
+            info = os.lstat(folder)
+        if not stat.S_ISDIR(info.st_mode):
+            raise ExchangeError(f"{folder}: {'a symbolic link' if stat.S_ISLNK(info.st_mode) else 'not a folder'}, "
+                                "not the course's folder of the exchange: it was left as it is. Move it away and run "
+                                "`make hub` again")
+        if info.st_uid not in owners:
+            raise ExchangeError(f"{folder}: owned by {_user(info.st_uid)}, not by root or the instructor: it was left "
+                                "as it is. Move it away (or chown it) and run `make hub` again")
         if uid is not None:
-            info = folder.stat()
             if (info.st_uid, info.st_gid) != (uid, gid if gid is not None else info.st_gid):
-                os.chown(folder, uid, gid if gid is not None else -1)
+                os.chown(folder, uid, gid if gid is not None else -1, follow_symlinks=False)
         want = modes[1] if shared else modes[0]
-        if stat.S_IMODE(folder.stat().st_mode) != want:
+        if stat.S_IMODE(os.lstat(folder).st_mode) != want:
             os.chmod(folder, want)
     return done
 

@@ -14,7 +14,6 @@ import os
 import pwd
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,17 +22,12 @@ import urllib.request
 from pathlib import Path
 
 from ..grading.course import Course
+from ..grading.pgserver import free_port
 from . import hubconfig
 from .provision import ProvisionError, provision
 from .settings import Settings
 
 HUB_CONFIG = Path(__file__).resolve().parents[2] / "hub" / "jupyterhub_config.py"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def service_token(settings: Settings) -> str:
@@ -129,8 +123,9 @@ def _kill_from(pid_file: Path, must_contain: str | None) -> None:
         pass
 
 
-def descendants(pid: int) -> list[int]:
-    """Every process started by ``pid``, its children's children included (from /proc)."""
+def descendants(pid: int, into=None) -> list[int]:
+    """Every process started by ``pid``, its children's children included (from /proc); with ``into``,
+    only the children of the processes for which ``into(child)`` is true are walked into."""
     found, todo = [], [pid]
     while todo:
         for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
@@ -139,7 +134,7 @@ def descendants(pid: int) -> list[int]:
             except OSError:
                 continue
             found += children
-            todo += children
+            todo += [child for child in children if into is None or into(child)]
     return found
 
 

@@ -15,6 +15,11 @@ selects (``ExchangeFactory``), so that the command line, ``make`` and the formgr
   folder, or a submission holding a symbolic link (or a hard link, a pipe, a device) anywhere, is
   refused with a warning naming it, and the others are collected. nbgrader follows links, so a
   link to the course's ``source/`` would be collected as the student's work, run as root.
+- **A submission changed later counts as handed in then**: a student owns their submission's folder
+  and could replace its notebook after the due date, or backdate its timestamp.txt; collect takes
+  the newest change time (ctime, set by the kernel) of its entries as its time when that is more
+  than a minute after the time it claims, writes it in the collected timestamp.txt (so nbgrader's
+  late flag and the course's late policy apply), and logs a line naming the student.
 - **Feedback reaches a renamed notebook**: a student fetches feedback for the notebooks they
   submitted, by name; when they renamed it, the grader graded it in place of the expected one, and
   :class:`ReleaseFeedback` also releases that feedback under the name they used.
@@ -28,15 +33,20 @@ import pwd
 import shutil
 import stat
 from contextlib import ExitStack
+from datetime import datetime, timedelta, timezone
 
 from nbgrader.exchange.default.collect import ExchangeCollect, groupby
 from nbgrader.exchange.default.release_assignment import ExchangeReleaseAssignment
 from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
 from nbgrader.exchange.default.submit import ExchangeSubmit
-from nbgrader.utils import check_mode, ignore_patterns, notebook_hash
+from nbgrader.utils import check_mode, ignore_patterns, notebook_hash, parse_utc
 from traitlets import Bool
 
 from .exchange import LockError, exclusive
+
+# Seconds a submission's files may change after the time it claims (nbgrader's submit writes its files,
+# timestamp.txt and the modes within a second or two) before the change time counts as its time.
+CHANGE_SLACK = 60
 
 
 class _Locked:
@@ -157,7 +167,7 @@ class Collect(_Locked, ExchangeCollect):
             self.fail(f"You don't have read permissions for the directory: {self.inbound_path}")
         student_id = self.coursedir.student_id if self.coursedir.student_id else '*'
         pattern = os.path.join(self.inbound_path, '{}+{}+*'.format(student_id, self.coursedir.assignment_id))
-        records, self.refused = [], []
+        records, self.refused, self._changed = [], [], {}
         for path in glob.glob(pattern):
             filename = os.path.basename(path)
             try:
@@ -173,6 +183,7 @@ class Collect(_Locked, ExchangeCollect):
             if self.owner_must_match and owner != record['username']:
                 self._refuse(filename, f"it is named after {record['username']} but {owner} made it")
                 continue
+            self._changed_after(path, record)
             records.append(record)
         usergroups = groupby(records, lambda item: item['username'])
         with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
@@ -188,6 +199,32 @@ class Collect(_Locked, ExchangeCollect):
                 ordered = self._sort_by_timestamp(v)
                 before = [r for r in ordered if r['timestamp'] <= self.duedate]
                 self.src_records.append(before[0] if before else ordered[0])
+
+    def _changed_after(self, path: str, record: dict) -> None:
+        """A student owns their submission's folder: they can change a file in it after the time it
+        claims (its name's, its timestamp.txt's), e.g. after the due date. The change time (ctime) of
+        its entries is the kernel's, which they cannot set: when the newest is more than
+        :data:`CHANGE_SLACK` seconds after the earliest claim, it is the submission's time (its
+        ``timestamp``, and the collected timestamp.txt, which nbgrader's late flag reads)."""
+        claims = [record['timestamp']]
+        try:
+            with open(os.path.join(path, 'timestamp.txt')) as f:
+                claims.append(parse_utc(f.read(100).strip()))
+        except (OSError, ValueError, OverflowError):
+            pass
+        try:
+            newest = max([os.lstat(path).st_ctime] + [os.lstat(os.path.join(folder, name)).st_ctime
+                                                      for folder, dirs, files in os.walk(path) for name in dirs + files])
+        except OSError:  # changed under our feet: do_copy's check refuses it
+            return
+        changed = datetime.fromtimestamp(newest, timezone.utc).replace(tzinfo=None)
+        claimed = min(claims)
+        if changed > claimed + timedelta(seconds=CHANGE_SLACK):
+            self.log.warning("%s's submission %s claims %s but was changed at %s UTC: collected as submitted then "
+                             "(the due date and the late policy apply to that time)", record['username'],
+                             record['filename'], claimed, changed)
+            record['timestamp'] = changed
+            self._changed[record['filename']] = changed
 
     def do_copy(self, src, dest, log=None):
         # nbgrader's Exchange.do_copy (0.9.6), except that a symbolic link is copied as a link, never
@@ -208,6 +245,13 @@ class Collect(_Locked, ExchangeCollect):
             shutil.rmtree(dest, ignore_errors=True)
             self._refuse(os.path.basename(src), f"{why} (changed while it was collected)")
             return
+        changed = self._changed.get(os.path.basename(src))
+        if changed is not None:
+            stamp = os.path.join(dest, 'timestamp.txt')
+            if os.path.lexists(stamp):
+                os.remove(stamp)
+            with open(stamp, 'w') as f:
+                f.write(changed.replace(tzinfo=timezone.utc).strftime(self.timestamp_format))
         if self.coursedir.groupshared:  # nbgrader's: copytree copied the modes, the group gets rw back
             for folder, _, files in os.walk(dest):
                 for path, want in [(folder, 0o2770)] + [(os.path.join(folder, f), 0o660) for f in files]:

@@ -62,7 +62,10 @@ def provision(settings: Settings, course: Course) -> Provisioned:
         gid = grp.getgrnam(settings.instructors_group).gr_gid
         uid = pwd.getpwnam(settings.instructor).pw_uid
         done += share_course(course, gid)
-        done += exchange.prepare(settings.exchange, settings.course_id, shared=True, uid=uid, gid=gid)
+        try:
+            done += exchange.prepare(settings.exchange, settings.course_id, shared=True, uid=uid, gid=gid)
+        except exchange.ExchangeError as error:
+            raise ProvisionError(str(error)) from None
     else:
         passwords = accounts.ensure_single(settings)
         try:
@@ -72,6 +75,8 @@ def provision(settings: Settings, course: Course) -> Provisioned:
                 f"cannot make the exchange {settings.exchange} as {pwd.getpwuid(os.geteuid()).pw_name}: ask root to run "
                 f"`install -d -m 1777 {settings.exchange}`, or set [exchange] root to a folder of yours in a file "
                 "named by RNNCOURSE_CLASSROOM") from None
+        except exchange.ExchangeError as error:
+            raise ProvisionError(str(error)) from None
     done += student_site(settings)
     write_role_configs(settings)
     return Provisioned(passwords, done)

@@ -17,33 +17,20 @@ from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Unicode
 
 from . import views
+from .hub import descendants
 from .settings import load
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(p) for p in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return found
-
-
-def _name(pid: int) -> str:
+def _bwrap(pid: int) -> bool:
     try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
+        return Path(f"/proc/{pid}/comm").read_text().strip() == "bwrap"
     except OSError:
-        return ""
+        return False
 
 
 def servers_inside(pid: int) -> list[int]:
     """The first processes below ``pid`` that are not bubblewrap: the server inside a view."""
-    found, todo = [], [pid]
-    while todo:
-        for child in _children(todo.pop()):
-            (todo if _name(child) == "bwrap" else found).append(child)
-    return found
+    return [p for p in descendants(pid, into=_bwrap) if not _bwrap(p)]
 
 
 class ClassroomSpawner(LocalProcessSpawner):
