@@ -313,13 +313,22 @@ def test_servers_inside_stops_at_the_first_process_that_is_not_bubblewrap(tmp_pa
     fake = tmp_path / "bwrap"  # its processes are named bwrap
     fake.symlink_to("/bin/sh")
     outer = subprocess.Popen([str(fake), "-c", f"{fake} -c \"sh -c 'sleep 60; :' & wait\" & wait"])
+    def comm(pid):
+        try:
+            return Path(f"/proc/{pid}/comm").read_text().strip()
+        except OSError:  # gone meanwhile
+            return None
+
     try:
         deadline = time.time() + 10
-        while len(descendants(outer.pid)) < 3 and time.time() < deadline:
+        while True:  # until the tree is up, sleep included (a forked child is named sh until it execs)
+            found = descendants(outer.pid)
+            names = [comm(pid) for pid in found]
+            if names == ["bwrap", "sh", "sleep"] or time.time() > deadline:
+                break
             time.sleep(0.05)
-        inner, server, sleep = descendants(outer.pid)
-        names = [Path(f"/proc/{p}/comm").read_text().strip() for p in (inner, server, sleep)]
         assert names == ["bwrap", "sh", "sleep"], names
+        inner, server, sleep = found
         assert servers_inside(outer.pid) == [server]
         assert descendants(outer.pid, into=lambda p: False) == [inner]
     finally:
