@@ -244,21 +244,15 @@ ALTERNATIVES = [
     batch_ix = torch.from_numpy(out)
     return batch_ix, (batch_ix >= 0).to(torch.float32)
 '''),
-    Alternative("method_style_cell", "CharRNNCell", code='''class CharRNNCell(nn.Module):
-    def __init__(self, num_tokens, embedding_size=16, hidden_size=64):
-        super().__init__()
-        self.hidden_size = hidden_size
-        self.embedding = nn.Embedding(num_tokens, embedding_size)
-        self.rnn_update = nn.Linear(embedding_size + hidden_size, hidden_size)
-        self.rnn_to_logits = nn.Linear(hidden_size, num_tokens)
-
-    def initial_state(self, batch_size):
-        return self.rnn_update.weight.new_zeros(batch_size, self.hidden_size)
-
-    def forward(self, x_t, h_prev):
-        h_next = self.rnn_update(torch.hstack([self.embedding(x_t), h_prev])).tanh()
-        return self.rnn_to_logits(h_next).log_softmax(-1), h_next
-'''),
+    Alternative("method_style_cell", "CharRNNCell", (
+        ("return torch.zeros(batch_size, self.hidden_size, device=self.rnn_update.weight.device)",
+         "return self.rnn_update.weight.new_zeros(batch_size, self.hidden_size)"),
+        ("""        x_and_h = torch.cat([self.embedding(x_t), h_prev], dim=-1)
+        h_next = torch.tanh(self.rnn_update(x_and_h))
+        log_probs = F.log_softmax(self.rnn_to_logits(h_next), dim=-1)
+        return log_probs, h_next""", """        h_next = self.rnn_update(torch.hstack([self.embedding(x_t), h_prev])).tanh()
+        return self.rnn_to_logits(h_next).log_softmax(-1), h_next"""),
+    ), why="tensor methods (hstack, .tanh(), .log_softmax(-1)) and new_zeros"),
     Alternative("unbind_cat_loop", "rnn_loop", code='''def rnn_loop(model, batch_ix):
     state = model.initial_state(len(batch_ix))
     steps = []
